@@ -1,0 +1,36 @@
+// The engine as the two faces (CLI `serve`, Electron shell) see it: start it with options,
+// then read its log, config, status; stop it. Never imports electron.
+// NOTE: interface first; the implementation lands with the proxy (issue 2).
+import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
+import type { Config } from '../../shared/config/schema';
+import type { LogStore } from './log-store';
+
+export interface EngineOptions {
+  /** Config file path; default: the platform's config location. */
+  configPath?: string;
+  /** Socket path to listen on; overrides the config's `listen`. */
+  listen?: string;
+  /** Upstream URL (`unix:///…`, `tcp://host:port`, `npipe://…`); overrides the config's `upstream`. */
+  upstream?: string;
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+}
+
+/** The running config, loaded from and saved to its file, watched for edits. */
+export interface ConfigHandle {
+  get(): ConfigState;
+  /** Validates, saves atomically, swaps the rules in; rejects if `baseRevision` is stale. */
+  save(config: Config, baseRevision: number): Promise<ConfigState>;
+  setEnabled(enabled: boolean): Promise<ConfigState>;
+  setRuleEnabled(index: number, enabled: boolean): Promise<ConfigState>;
+  onChange(listener: (state: ConfigState) => void): () => void;
+}
+
+export interface Engine {
+  readonly logs: LogStore;
+  readonly config: ConfigHandle;
+  status(): Status;
+  onStatus(listener: (status: Status) => void): () => void;
+  checkMirror(location: string): Promise<MirrorCheck>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,85 @@
+// The request log: a capped in-memory ring buffer of redacted entries with sequence
+// numbers, and the subscribers (CLI printer, Electron batcher) it notifies.
+// Never holds a body or an unredacted header.
+import type { LogDetail, LogEntry } from '../../shared/log';
+
+export type LogEventKind = 'begin' | 'update' | 'end';
+export type LogListener = (entry: LogEntry, kind: LogEventKind) => void;
+
+export class LogStore {
+  private readonly ring: (LogDetail | undefined)[];
+  private nextSeq = 1;
+  private droppedCount = 0;
+  private clearedBefore = 1;
+  private readonly listeners = new Set<LogListener>();
+
+  constructor(readonly capacity = 10_000) {
+    this.ring = new Array(capacity);
+  }
+
+  /** Adds a new entry, assigning its seq; returns the stored object for later updates. */
+  begin(entry: Omit<LogDetail, 'seq'>): LogDetail {
+    const stored = entry as LogDetail;
+    stored.seq = this.nextSeq++;
+    const slot = stored.seq % this.capacity;
+    if (this.ring[slot] !== undefined) this.droppedCount++;
+    this.ring[slot] = stored;
+    this.emit(stored, 'begin');
+    return stored;
+  }
+
+  /** Tells subscribers an entry changed (progress, rewrite trace) while still pending. */
+  update(entry: LogDetail): void {
+    this.emit(entry, 'update');
+  }
+
+  /** Marks an entry finished and tells subscribers. */
+  end(entry: LogDetail): void {
+    entry.pending = false;
+    this.emit(entry, 'end');
+  }
+
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** The retained entries, oldest first, at most `limit` of the newest. */
+  snapshot(limit = this.capacity): LogEntry[] {
+    const out: LogEntry[] = [];
+    const first = Math.max(this.clearedBefore, this.nextSeq - Math.min(limit, this.capacity));
+    for (let seq = first; seq < this.nextSeq; seq++) {
+      const entry = this.ring[seq % this.capacity];
+      if (entry && entry.seq === seq) out.push(summary(entry));
+    }
+    return out;
+  }
+
+  detail(seq: number): LogDetail | null {
+    const entry = this.ring[seq % this.capacity];
+    return entry && entry.seq === seq && seq >= this.clearedBefore ? { ...entry } : null;
+  }
+
+  clear(): void {
+    this.ring.fill(undefined);
+    this.clearedBefore = this.nextSeq;
+  }
+
+  subscribe(listener: LogListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(entry: LogDetail, kind: LogEventKind): void {
+    for (const listener of this.listeners) listener(entry, kind);
+  }
+}
+
+/** The summary part of a detail: what crosses IPC in batches (headers stay in main). */
+export function summary(entry: LogDetail): LogEntry {
+  const { requestHeaders: _req, responseHeaders: _res, forwardedPath: _fwd, progress: _p, ...rest } = entry;
+  return rest;
+}

@@ -1,0 +1,136 @@
+// The one contract between main and the renderer: invoke channels (request schema +
+// response type) and pushed events (payload type). Main validates every request with
+// these schemas; the preload builds its API from the channel lists. Pure: no Node, no DOM.
+import { z } from 'zod';
+import { configSchema, type Config } from './config/schema';
+import type { LogDetail, LogEntry } from './log';
+
+/** A config file problem, located as precisely as the parser allows. */
+export interface ConfigProblem {
+  file: string;
+  line?: number;
+  column?: number;
+  /** Dotted path of the offending field, e.g. `rules.0.to`. */
+  field?: string;
+  message: string;
+}
+
+export interface UpstreamStatus {
+  /** e.g. `unix:///var/run/docker.sock` */
+  address: string;
+  healthy: boolean;
+  /** Engine version when healthy. */
+  version?: string;
+  error?: string;
+}
+
+export interface Counters {
+  redirected: number;
+  fellBack: number;
+  blocked: number;
+  failed: number;
+  bytesFromMirrors: number;
+}
+
+export interface Status {
+  /** The proxy socket path, null when not listening. */
+  listening: string | null;
+  listenError?: string;
+  upstream: UpstreamStatus;
+  /** The master switch. */
+  enabled: boolean;
+  configPath: string;
+  configError?: ConfigProblem;
+  counters: Counters;
+  /** Whether the `docker-caching` docker context is current. */
+  dockerContextActive: boolean;
+}
+
+export interface ConfigState {
+  config: Config;
+  /** Increments on every accepted change (saved from the app or edited on disk). */
+  revision: number;
+  path: string;
+  /** Set when the file on disk is invalid; `config` is then the last good one. */
+  error?: ConfigProblem;
+}
+
+export interface LogSnapshot {
+  entries: LogEntry[];
+  /** Entries dropped by the ring buffer's cap since the engine started. */
+  dropped: number;
+  lastSeq: number;
+}
+
+export interface MirrorCheck {
+  location: string;
+  state: 'reachable' | 'needs login' | 'unreachable';
+  /** Plain-words explanation, e.g. `HTTP 401 from https://mirror/v2/` or `connection refused`. */
+  reason: string;
+  status?: number;
+}
+
+export type View = 'inspector' | 'rules';
+
+/** Errors as values: every invoke reply crosses the boundary in this envelope. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const mirrorLocation = z.string().min(1).max(255);
+
+/** Invoke channels: request schema (validated in main) and response type. */
+export const invokeChannels = {
+  'status.get': z.void(),
+  'config.get': z.void(),
+  'config.save': z.strictObject({ config: configSchema, baseRevision: z.number().int().nonnegative() }),
+  'config.setEnabled': z.boolean(),
+  'config.setRuleEnabled': z.strictObject({ index: z.number().int().nonnegative(), enabled: z.boolean() }),
+  'logs.snapshot': z.strictObject({ limit: z.number().int().positive().max(100_000).optional() }).optional(),
+  'logs.detail': z.number().int().nonnegative(),
+  'logs.clear': z.void(),
+  'mirror.check': mirrorLocation,
+  'app.openExternal': z.string().url().max(2048),
+  'app.copyText': z.string().max(10_000),
+} as const;
+
+export type InvokeChannel = keyof typeof invokeChannels;
+export type InvokeRequest<C extends InvokeChannel> = z.input<(typeof invokeChannels)[C]>;
+
+export interface InvokeResponses {
+  'status.get': Status;
+  'config.get': ConfigState;
+  'config.save': ConfigState;
+  'config.setEnabled': ConfigState;
+  'config.setRuleEnabled': ConfigState;
+  'logs.snapshot': LogSnapshot;
+  'logs.detail': LogDetail | null;
+  'logs.clear': void;
+  'mirror.check': MirrorCheck;
+  'app.openExternal': void;
+  'app.copyText': void;
+}
+
+/** Events pushed from main to windows. */
+export interface PushEvents {
+  /** New or updated log summaries (updates reuse the seq), batched. */
+  'logs.batch': { entries: LogEntry[]; dropped: number; lastSeq: number };
+  'logs.cleared': void;
+  'config.changed': ConfigState;
+  'status.changed': Status;
+  /** Main asks the window to show a view (tray "Open Inspector" / "Edit Rules…"). */
+  'view.show': View;
+}
+
+export type PushEvent = keyof PushEvents;
+export const pushEvents: readonly PushEvent[] = [
+  'logs.batch', 'logs.cleared', 'config.changed', 'status.changed', 'view.show',
+];
+
+/** The API the preload exposes on `window.dockerCaching`. */
+export interface DockerCachingApi {
+  invoke<C extends InvokeChannel>(channel: C, ...request: InvokeRequest<C> extends undefined | void ? [] | [InvokeRequest<C>] : [InvokeRequest<C>]): Promise<Result<InvokeResponses[C]>>;
+  /** Subscribe to a pushed event; returns the unsubscribe function. */
+  on<E extends PushEvent>(event: E, listener: (payload: PushEvents[E]) => void): () => void;
+}
+
+/** The global name under which the preload exposes the API. */
+export const API_NAME = 'dockerCaching';
