@@ -1,8 +1,9 @@
-// Docker context integration: reads which context the docker CLI uses and its endpoint,
-// from Docker's own files (honouring DOCKER_CONFIG and DOCKER_CONTEXT). Never imports electron.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Docker context integration through Docker's own files (honouring DOCKER_CONFIG and
+// DOCKER_CONTEXT): read the current context, switch docker commands to our proxy socket and
+// back. Never imports electron; never rewrites config.json except its `currentContext`.
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** The name of the context docker-caching creates for its proxy socket. */
 export const CONTEXT_NAME = 'docker-caching';
@@ -79,4 +80,151 @@ export function currentContextEndpoint(opts: { env: NodeJS.ProcessEnv; home: str
     return null;
   }
   return name === null ? null : contextEndpoint(name, opts);
+}
+
+/** The docker endpoint URL for a socket we listen on (`unix:///…`, or `npipe:////./pipe/…` on Windows). */
+export function endpointFor(socketPath: string): string {
+  const pipe = /^[\\/]{2}\.[\\/]pipe[\\/](.+)$/.exec(socketPath);
+  return pipe ? `npipe:////./pipe/${pipe[1]}` : `unix://${socketPath}`;
+}
+
+/** Where we remember the context to restore: a file of our own, never one of Docker's. */
+export interface ContextState {
+  /** The `currentContext` of config.json before we switched, null for the default context. */
+  previousContext: string | null;
+}
+
+export interface ContextSwitchOptions extends DockerEnv {
+  /** Our state file (next to our config) remembering the previous context. */
+  statePath: string;
+}
+
+/** Whether docker commands that follow config.json use our context right now. */
+export function proxyContextActive(opts: DockerEnv): boolean {
+  try {
+    return readDockerConfig(dockerConfigDir(opts)).currentContext === CONTEXT_NAME;
+  } catch {
+    return false;
+  }
+}
+
+/** The context we will restore on switch-off, if we switched: undefined when we did not. */
+export function rememberedPreviousContext(statePath: string): string | null | undefined {
+  let state: unknown;
+  try {
+    state = JSON.parse(readFileSync(statePath, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const previous = (state as Partial<ContextState> | null)?.previousContext;
+  if (previous === null) return null;
+  // Never remember ourselves: restoring to our own context would leave docker on our socket.
+  return typeof previous === 'string' && previous !== CONTEXT_NAME ? previous : undefined;
+}
+
+/**
+ * The endpoint docker commands used before docker-caching took over: the current context's,
+ * or, when that is ours, the one we remembered. What upstream discovery should proxy to.
+ */
+export function upstreamContextEndpoint(opts: ContextSwitchOptions): ContextEndpoint | null {
+  const current = currentContextEndpoint(opts);
+  if (current?.name !== CONTEXT_NAME) return current;
+  const previous = rememberedPreviousContext(opts.statePath);
+  return previous ? contextEndpoint(previous, opts) : null;
+}
+
+export interface SwitchResult {
+  /** The context config.json named before the switch (null: default). */
+  previousContext: string | null;
+  /** Set when the environment will keep docker commands elsewhere, in words a user can act on. */
+  warning?: string;
+}
+
+/**
+ * Creates or updates the `docker-caching` context (endpoint: our socket) and makes it
+ * config.json's current context, remembering the previous one in our state file.
+ */
+export function useProxyContext(opts: ContextSwitchOptions & { socketPath: string }): SwitchResult {
+  const dir = dockerConfigDir(opts);
+  const config = readDockerConfig(dir);
+  const current = typeof config.currentContext === 'string' && config.currentContext !== '' && config.currentContext !== 'default'
+    ? config.currentContext
+    : null;
+  const remembered = rememberedPreviousContext(opts.statePath);
+  // Already ours (a second switch-on, or a crash before restoring): keep what we remembered.
+  const previousContext = current === CONTEXT_NAME ? (remembered ?? null) : current;
+
+  const meta = {
+    Name: CONTEXT_NAME,
+    Metadata: { Description: 'docker-caching: pulls redirected to your mirrors' },
+    Endpoints: { docker: { Host: endpointFor(opts.socketPath), SkipTLSVerify: false } },
+  };
+  writeFileAtomic(contextMetaPath(dir, CONTEXT_NAME), JSON.stringify(meta), 0o644);
+  writeFileAtomic(opts.statePath, JSON.stringify({ previousContext } satisfies ContextState, null, 2) + '\n', 0o600);
+  if (current !== CONTEXT_NAME) writeDockerConfig(dir, { ...config, currentContext: CONTEXT_NAME });
+
+  const envContext = opts.env.DOCKER_CONTEXT;
+  const envHost = opts.env.DOCKER_HOST;
+  const warning = envHost
+    ? `DOCKER_HOST=${envHost} is set, so docker commands run with it ignore contexts: unset DOCKER_HOST to use docker-caching`
+    : envContext && envContext !== CONTEXT_NAME
+      ? `DOCKER_CONTEXT=${envContext} is set, so docker commands run with it keep using that context: unset DOCKER_CONTEXT to use docker-caching`
+      : undefined;
+  return warning ? { previousContext, warning } : { previousContext };
+}
+
+export interface RestoreResult {
+  /** Whether config.json was changed. */
+  changed: boolean;
+  /** config.json's current context afterwards (null: default). */
+  currentContext: string | null;
+}
+
+/**
+ * Switches config.json back to the context remembered by `useProxyContext` (the default
+ * context when none), but only while ours is still current: a context the user picked since
+ * is left alone. Forgets the remembered context either way.
+ */
+export function restorePreviousContext(opts: ContextSwitchOptions): RestoreResult {
+  const dir = dockerConfigDir(opts);
+  const config = readDockerConfig(dir);
+  const remembered = rememberedPreviousContext(opts.statePath) ?? null;
+  let result: RestoreResult;
+  if (config.currentContext === CONTEXT_NAME) {
+    const { currentContext: _ours, ...rest } = config;
+    writeDockerConfig(dir, remembered === null ? rest : { ...config, currentContext: remembered });
+    result = { changed: true, currentContext: remembered };
+  } else {
+    const current = typeof config.currentContext === 'string' && config.currentContext !== '' ? config.currentContext : null;
+    result = { changed: false, currentContext: current };
+  }
+  rmSync(opts.statePath, { force: true });
+  return result;
+}
+
+function writeDockerConfig(dir: string, config: Record<string, unknown>): void {
+  // Docker writes config.json tab-indented; it may hold credentials, so a new file is 0600.
+  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, '\t'), 0o600);
+}
+
+/** Writes through a temp file and a rename in the same folder; follows a symlinked target and keeps its mode. */
+function writeFileAtomic(path: string, content: string, newFileMode: number): void {
+  let target = path;
+  let mode = newFileMode;
+  try {
+    target = realpathSync(path);
+    mode = statSync(target).mode & 0o777;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dirname(target), { recursive: true });
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, content, { mode });
+    chmodSync(temp, mode);
+    renameSync(temp, target);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw new Error(`cannot write ${target} (${(err as Error).message}): check that its folder is writable`);
+  }
 }
