@@ -1,0 +1,112 @@
+import { describe, expect, it, vi } from 'vitest';
+import { invokeChannels } from '../../shared/ipc';
+import { engineHandlers, type DesktopServices } from '../../main/shell/ipc-handlers';
+import { registerIpc, type InvokeEvent, type IpcMainLike } from '../../main/shell/register-ipc';
+import { isAppUrl } from '../../main/shell/security';
+import { FakeEngine, logDetail } from '../harness/fake-engine';
+
+/** ipcMain as a map of handlers, with an invoke() that plays the renderer (Rancher Desktop's fake). */
+class FakeIpcMain implements IpcMainLike {
+  readonly handlers = new Map<string, (event: InvokeEvent, ...args: unknown[]) => Promise<unknown>>();
+  handle(channel: string, listener: (event: InvokeEvent, ...args: unknown[]) => Promise<unknown>): void {
+    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, listener);
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+  invoke(channel: string, from: string | null, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel);
+    if (!handler) throw new Error(`No handler registered for '${channel}'`);
+    return handler({ senderFrame: from === null ? null : { url: from } }, ...args);
+  }
+}
+
+const page = 'app://docker-caching/index.html#inspector';
+
+function setup() {
+  const engine = new FakeEngine();
+  const desktop: DesktopServices = { openExternal: vi.fn(async () => {}), copyText: vi.fn(), logsCleared: vi.fn() };
+  const ipc = new FakeIpcMain();
+  const unregister = registerIpc(ipc, engineHandlers(engine, desktop), (url) => isAppUrl(url));
+  return { engine, desktop, ipc, unregister };
+}
+
+describe('IPC registration', () => {
+  it('registers exactly the contract channels and removes them all again', () => {
+    const { ipc, unregister } = setup();
+    expect([...ipc.handlers.keys()].sort()).toEqual(Object.keys(invokeChannels).sort());
+    unregister();
+    expect(ipc.handlers.size).toBe(0);
+  });
+
+  it('answers a valid request in the ok envelope', async () => {
+    const { ipc, engine } = setup();
+    expect(await ipc.invoke('status.get', page)).toEqual({ ok: true, value: engine.status() });
+    expect(await ipc.invoke('config.setEnabled', page, false)).toMatchObject({ ok: true, value: { config: { enabled: false }, revision: 2 } });
+    expect(engine.config.get().config.enabled).toBe(false);
+  });
+
+  it('refuses a payload the schema rejects, naming the field, without calling the engine', async () => {
+    const { ipc, engine } = setup();
+    const save = vi.spyOn(engine.config, 'save');
+    const bad = { version: 1, rules: [{ from: 'docker.io/library', to: ['not a mirror!'] }] };
+    const reply = (await ipc.invoke('config.save', page, { config: bad, baseRevision: 1 })) as { ok: boolean; error: string };
+    expect(reply.ok).toBe(false);
+    expect(reply.error).toMatch(/^invalid request for config\.save: config\.rules\.0/);
+    expect(reply.error).toMatch(/registry location/);
+    expect(save).not.toHaveBeenCalled();
+    expect(await ipc.invoke('config.setEnabled', page, 'yes')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid request for config\.setEnabled: /) });
+    expect(await ipc.invoke('logs.detail', page, -1)).toMatchObject({ ok: false });
+    expect(await ipc.invoke('config.setEnabled', page, true, 'extra')).toEqual({ ok: false, error: 'invalid request for config.setEnabled: expected one argument, got 2' });
+    expect(engine.config.get().revision).toBe(1);
+  });
+
+  it('refuses callers that are not our own pages', async () => {
+    const { ipc, engine } = setup();
+    const setEnabled = vi.spyOn(engine.config, 'setEnabled');
+    for (const from of ['https://evil.example/', 'file:///etc/passwd', 'app://other-host/index.html', 'about:blank', '']) {
+      const reply = (await ipc.invoke('config.setEnabled', from, false)) as { ok: boolean; error: string };
+      expect(reply).toEqual({ ok: false, error: expect.stringMatching(/^refused config\.setEnabled from .*only docker-caching's own pages may call it$/) });
+    }
+    expect(await ipc.invoke('config.setEnabled', null, false)).toEqual({ ok: false, error: 'refused config.setEnabled: the page that asked is gone' });
+    expect(setEnabled).not.toHaveBeenCalled();
+  });
+
+  it('turns a handler failure into an error sentence, never a stack trace', async () => {
+    const { ipc } = setup();
+    const reply = (await ipc.invoke('config.save', page, { config: { version: 1 }, baseRevision: 7 })) as { ok: boolean; error: string };
+    expect(reply).toEqual({ ok: false, error: 'the config changed since you loaded it (revision 1, yours 7): reload it, then save again' });
+    expect(reply.error).not.toMatch(/\n\s+at /);
+  });
+
+  it('passes every channel through to the engine and desktop services', async () => {
+    const { ipc, engine, desktop } = setup();
+    engine.logs.begin(logDetail());
+    engine.logs.begin(logDetail({ route: 'version', path: '/v1.41/version' }));
+    const snap = (await ipc.invoke('logs.snapshot', page, { limit: 1 })) as { ok: true; value: { entries: { seq: number }[]; lastSeq: number } };
+    expect(snap.value.entries.map((e) => e.seq)).toEqual([2]);
+    expect(snap.value.lastSeq).toBe(2);
+    expect(await ipc.invoke('logs.snapshot', page)).toMatchObject({ ok: true, value: { entries: [{ seq: 1 }, { seq: 2 }], dropped: 0 } });
+    expect(await ipc.invoke('logs.detail', page, 1)).toMatchObject({ ok: true, value: { seq: 1, requestHeaders: [['user-agent', 'Docker-Client/28.0.0']] } });
+    expect(await ipc.invoke('logs.detail', page, 99)).toEqual({ ok: true, value: null });
+    expect(await ipc.invoke('mirror.check', page, 'localhost:5000')).toMatchObject({ ok: true, value: { state: 'reachable' } });
+    expect(await ipc.invoke('config.setRuleEnabled', page, { index: 0, enabled: false })).toMatchObject({ ok: false, error: /no rule number 1/ });
+    expect(await ipc.invoke('config.get', page)).toMatchObject({ ok: true, value: { revision: 1 } });
+    expect(await ipc.invoke('app.copyText', page, 'unix:///tmp/x.sock')).toEqual({ ok: true });
+    expect(desktop.copyText).toHaveBeenCalledWith('unix:///tmp/x.sock');
+    expect(await ipc.invoke('logs.clear', page)).toEqual({ ok: true });
+    expect(desktop.logsCleared).toHaveBeenCalledOnce();
+    expect(engine.logs.snapshot()).toEqual([]);
+  });
+
+  it('opens allow-listed https links in the browser and refuses the rest', async () => {
+    const { ipc, desktop } = setup();
+    expect(await ipc.invoke('app.openExternal', page, 'https://docs.docker.com/engine/api/')).toEqual({ ok: true });
+    expect(desktop.openExternal).toHaveBeenCalledWith('https://docs.docker.com/engine/api/');
+    const refused = (await ipc.invoke('app.openExternal', page, 'https://evil.example/')) as { ok: boolean; error: string };
+    expect(refused.error).toMatch(/only opens https links to github\.com.*https:\/\/evil\.example\/ is not one of them/);
+    expect(await ipc.invoke('app.openExternal', page, 'http://github.com/')).toMatchObject({ ok: false });
+    expect(desktop.openExternal).toHaveBeenCalledTimes(1);
+  });
+});
