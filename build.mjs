@@ -1,9 +1,10 @@
 // Builds every bundle with esbuild: the CLI (never loads electron), the Electron main
 // process and preload, and the renderer. Entries whose source does not exist yet are skipped.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, chmodSync, readFileSync } from 'node:fs';
 
-const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', define: { VERSION: JSON.stringify(pkg.version) } };
 const targets = [
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['main/shell/main.ts'], outfile: 'dist/shell/main.js', ...node, external: ['electron'] },

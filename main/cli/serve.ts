@@ -1,0 +1,47 @@
+// `docker-caching serve`: runs the engine headless in the foreground, prints one line per
+// finished request, and on SIGINT/SIGTERM closes its connections, removes its socket and
+// exits 0 within 5 s.
+import { startEngine } from '../engine/start';
+import { formatLogLine, type LogFormat } from './log-line';
+
+export interface ServeOptions {
+  config?: string;
+  listen?: string;
+  upstream?: string;
+  logFormat: LogFormat;
+  group?: string;
+}
+
+const STOP_DEADLINE_MS = 5_000;
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const engine = await startEngine({ configPath: opts.config, listen: opts.listen, upstream: opts.upstream, group: opts.group });
+  const out = process.stdout;
+  engine.logs.subscribe((entry, kind) => {
+    if (kind === 'end') out.write(formatLogLine(entry, opts.logFormat) + '\n');
+  });
+  engine.config.onChange((state) => {
+    if (state.error) {
+      const p = state.error;
+      process.stderr.write(`docker-caching: ${p.file}${p.line ? `:${p.line}` : ''}: ${p.field ? `${p.field}: ` : ''}${p.message} (keeping the last good rules)\n`);
+    } else process.stderr.write(`docker-caching: reloaded ${state.path} (revision ${state.revision})\n`);
+  });
+  const status = engine.status();
+  process.stderr.write(
+    `docker-caching listening at ${engine.listenPath}\n` +
+      `  engine: ${status.upstream.address} (${engine.upstream.source}${status.upstream.healthy ? `, Docker ${status.upstream.version}` : `, not reachable: ${status.upstream.error}`})\n` +
+      `  config: ${status.configPath}${status.enabled ? '' : ' (redirection is switched off)'}\n` +
+      `  use it: export DOCKER_HOST=unix://${engine.listenPath}\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`docker-caching: ${signal} received, stopping\n`);
+      const deadline = setTimeout(() => process.exit(0), STOP_DEADLINE_MS);
+      deadline.unref();
+      void engine.stop().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,33 @@
+// Running totals of what the rewrite did (redirected, fell back, blocked, failed, bytes from
+// mirrors), kept from the log's finished entries for the status strip and the tray.
+import type { Counters as CounterValues } from '../../shared/ipc';
+import type { LogStore } from './log-store';
+
+export class Counters {
+  private values: CounterValues = { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 };
+  private listeners = new Set<() => void>();
+
+  constructor(logs: LogStore) {
+    logs.subscribe((entry, kind) => {
+      if (kind !== 'end' || entry.route !== 'pull' || !entry.rewrite) return;
+      const v = this.values;
+      if (entry.action === 'redirected') {
+        v.redirected++;
+        v.bytesFromMirrors += entry.bytesOut;
+      } else if (entry.action === 'fell back') v.fellBack++;
+      else if (entry.action === 'blocked') v.blocked++;
+      else if (entry.action === 'failed') v.failed++;
+      else return;
+      for (const l of this.listeners) l();
+    });
+  }
+
+  snapshot(): CounterValues {
+    return { ...this.values };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,312 @@
+// Incremental HTTP/1.x message framing for the byte-pipe proxy: finds where heads and bodies
+// start and end in a stream of chunks, so requests can be logged and a few routes intercepted.
+// Never copies or joins body bytes: bodies are handed on as slices of the buffers that were read.
+
+export type Headers = [string, string][];
+
+export interface RequestHead {
+  method: string;
+  target: string;
+  version: string;
+  headers: Headers;
+}
+
+export interface ResponseHead {
+  version: string;
+  status: number;
+  reason: string;
+  headers: Headers;
+}
+
+/** How the body that follows a head is delimited. */
+export type Framing =
+  | { kind: 'none' }
+  | { kind: 'length'; length: number }
+  | { kind: 'chunked' }
+  /** Everything until the peer closes: a response without length, or a hijacked stream. */
+  | { kind: 'until-close' };
+
+export class MalformedHttp extends Error {}
+
+/** Largest head accepted (Go's net/http default MaxHeaderBytes is 1 MiB). */
+export const MAX_HEAD_BYTES = 1 << 20;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function parseHeaderLines(lines: string[]): Headers {
+  const headers: Headers = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new MalformedHttp(`malformed header line ${JSON.stringify(line.slice(0, 80))}`);
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) throw new MalformedHttp(`invalid header name ${JSON.stringify(name.slice(0, 80))}`);
+    headers.push([name, line.slice(colon + 1).trim()]);
+  }
+  return headers;
+}
+
+export function parseRequestHead(text: string): RequestHead {
+  const lines = text.split('\r\n');
+  const parts = lines[0]!.split(' ');
+  if (parts.length !== 3) throw new MalformedHttp(`malformed request line ${JSON.stringify(lines[0]!.slice(0, 80))}`);
+  const [method, target, version] = parts as [string, string, string];
+  if (!TOKEN.test(method)) throw new MalformedHttp(`invalid method ${JSON.stringify(method.slice(0, 20))}`);
+  if (!target.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(target)) throw new MalformedHttp('invalid request target');
+  if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') throw new MalformedHttp(`unsupported protocol ${JSON.stringify(version.slice(0, 20))}`);
+  return { method, target, version, headers: parseHeaderLines(lines) };
+}
+
+export function parseResponseHead(text: string): ResponseHead {
+  const lines = text.split('\r\n');
+  const match = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0]!);
+  if (!match) throw new MalformedHttp(`malformed status line ${JSON.stringify(lines[0]!.slice(0, 80))}`);
+  return { version: match[1]!, status: Number(match[2]), reason: match[3] ?? '', headers: parseHeaderLines(lines) };
+}
+
+export function headerValue(headers: Headers, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of headers) if (k.length === lower.length && k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/** Body framing of a request (RFC 9112 §6.3): chunked wins, then Content-Length, else none. */
+export function requestFraming(headers: Headers): Framing {
+  return messageFraming(headers) ?? { kind: 'none' };
+}
+
+/** Body framing of a response to `method`; a 101 or an unframed response runs until close. */
+export function responseFraming(head: ResponseHead, method: string): Framing {
+  if (head.status === 101) return { kind: 'until-close' };
+  if (method === 'HEAD' || head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200)) return { kind: 'none' };
+  return messageFraming(head.headers) ?? { kind: 'until-close' };
+}
+
+function messageFraming(headers: Headers): Framing | null {
+  const te = headerValue(headers, 'transfer-encoding');
+  if (te !== undefined) {
+    if (/(^|,)\s*chunked\s*$/i.test(te)) return { kind: 'chunked' };
+    throw new MalformedHttp(`unsupported Transfer-Encoding ${JSON.stringify(te)}`);
+  }
+  let length: number | null = null;
+  for (const [k, v] of headers) {
+    if (k.toLowerCase() !== 'content-length') continue;
+    if (!/^\d{1,15}$/.test(v)) throw new MalformedHttp(`invalid Content-Length ${JSON.stringify(v.slice(0, 20))}`);
+    const n = Number(v);
+    if (length !== null && n !== length) throw new MalformedHttp('conflicting Content-Length headers');
+    length = n;
+  }
+  if (length === null) return null;
+  return length === 0 ? { kind: 'none' } : { kind: 'length', length };
+}
+
+export interface MessageSink {
+  /** A complete head; returns how its body is framed. `raw` includes the final CRLFCRLF. */
+  onHead(raw: Buffer, text: string): Framing;
+  /** A slice of body (or of the stream after an until-close head). */
+  onBody(slice: Buffer): void;
+  /** The message (head and body) is complete. Return false to pause the reader here. */
+  onEnd(): boolean;
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+type ChunkState = 'size' | 'size-ext' | 'size-lf' | 'data' | 'data-cr' | 'data-lf' | 'trailer' | 'trailer-lf';
+
+/**
+ * Splits one direction of an HTTP/1.x connection into messages. Feed it what the socket
+ * reads; it calls the sink for heads, body slices and message ends. Throws MalformedHttp.
+ */
+export class MessageReader {
+  private state: 'head' | 'length' | 'chunked' | 'until-close' = 'head';
+  private partialHead: Buffer | null = null;
+  private remaining = 0;
+  private chunk: ChunkState = 'size';
+  private chunkSize = 0;
+  private sizeDigits = 0;
+  private trailerLineEmpty = true;
+  private paused: Buffer | null = null;
+  private isPaused = false;
+
+  constructor(private readonly sink: MessageSink) {}
+
+  /** True while inside a message (head partly read or body not finished). */
+  get midMessage(): boolean {
+    return this.state !== 'head' || this.partialHead !== null;
+  }
+
+  get pausedAtEnd(): boolean {
+    return this.isPaused;
+  }
+
+  feed(buf: Buffer): void {
+    if (this.isPaused) {
+      this.paused = this.paused ? Buffer.concat([this.paused, buf]) : buf;
+      return;
+    }
+    let pos = 0;
+    while (pos < buf.length) {
+      switch (this.state) {
+        case 'head':
+          pos = this.readHead(buf, pos);
+          break;
+        case 'length': {
+          const n = Math.min(this.remaining, buf.length - pos);
+          this.sink.onBody(n === buf.length ? buf : buf.subarray(pos, pos + n));
+          pos += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.endMessage();
+          break;
+        }
+        case 'chunked':
+          pos = this.readChunked(buf, pos);
+          break;
+        case 'until-close':
+          this.sink.onBody(pos === 0 ? buf : buf.subarray(pos));
+          pos = buf.length;
+          break;
+      }
+      if (this.isPaused) {
+        if (pos < buf.length) this.paused = buf.subarray(pos);
+        return;
+      }
+    }
+  }
+
+  /** While paused: hands over (and forgets) what arrived after the message end. */
+  takeRest(): Buffer | null {
+    const rest = this.paused;
+    this.paused = null;
+    return rest;
+  }
+
+  /** Continues after onEnd returned false, replaying what arrived meanwhile. */
+  resume(): void {
+    if (!this.isPaused) return;
+    this.isPaused = false;
+    const rest = this.paused;
+    this.paused = null;
+    if (rest) this.feed(rest);
+  }
+
+  private endMessage(): void {
+    this.state = 'head';
+    if (!this.sink.onEnd()) this.isPaused = true;
+  }
+
+  private readHead(buf: Buffer, pos: number): number {
+    if (this.partialHead === null) {
+      const end = buf.indexOf(CRLFCRLF, pos);
+      if (end !== -1) return this.completeHead(buf.subarray(pos, end + 4), end + 4);
+      this.partialHead = Buffer.from(buf.subarray(pos));
+    } else {
+      // A head split across reads (rare): join, and look for the terminator across the seam.
+      const before = this.partialHead.length;
+      const joined = Buffer.concat([this.partialHead, buf.subarray(pos)]);
+      const end = joined.indexOf(CRLFCRLF, Math.max(0, before - 3));
+      if (end !== -1) {
+        this.partialHead = null;
+        return this.completeHead(joined.subarray(0, end + 4), pos + end + 4 - before);
+      }
+      this.partialHead = joined;
+    }
+    if (this.partialHead.length > MAX_HEAD_BYTES) throw new MalformedHttp('head too large');
+    return buf.length;
+  }
+
+  private completeHead(raw: Buffer, next: number): number {
+    if (raw.length > MAX_HEAD_BYTES) throw new MalformedHttp('head too large');
+    // Tolerate stray CRLFs between messages (RFC 9112 §2.2).
+    let start = 0;
+    while (raw[start] === 13 && raw[start + 1] === 10 && start + 4 < raw.length) start += 2;
+    const text = raw.toString('latin1', start, raw.length - 4);
+    const framing = this.sink.onHead(raw, text);
+    switch (framing.kind) {
+      case 'none':
+        this.endMessage();
+        break;
+      case 'length':
+        this.state = 'length';
+        this.remaining = framing.length;
+        break;
+      case 'chunked':
+        this.state = 'chunked';
+        this.chunk = 'size';
+        this.chunkSize = 0;
+        this.sizeDigits = 0;
+        break;
+      case 'until-close':
+        this.state = 'until-close';
+        break;
+    }
+    return next;
+  }
+
+  private readChunked(buf: Buffer, pos: number): number {
+    const start = pos;
+    while (pos < buf.length) {
+      if (this.chunk === 'data') {
+        const n = Math.min(this.chunkSize, buf.length - pos);
+        pos += n;
+        this.chunkSize -= n;
+        if (this.chunkSize === 0) this.chunk = 'data-cr';
+        continue;
+      }
+      const c = buf[pos++]!;
+      switch (this.chunk) {
+        case 'size': {
+          const d = hexValue(c);
+          if (d >= 0) {
+            if (++this.sizeDigits > 12) throw new MalformedHttp('chunk size too large');
+            this.chunkSize = this.chunkSize * 16 + d;
+          } else if (c === 13 && this.sizeDigits > 0) this.chunk = 'size-lf';
+          else if ((c === 59 || c === 32 || c === 9) && this.sizeDigits > 0) this.chunk = 'size-ext';
+          else throw new MalformedHttp('malformed chunk size');
+          break;
+        }
+        case 'size-ext':
+          if (c === 13) this.chunk = 'size-lf';
+          break;
+        case 'size-lf':
+          if (c !== 10) throw new MalformedHttp('malformed chunk size line');
+          this.sizeDigits = 0;
+          if (this.chunkSize === 0) {
+            this.chunk = 'trailer';
+            this.trailerLineEmpty = true;
+          } else this.chunk = 'data';
+          break;
+        case 'data-cr':
+          if (c !== 13) throw new MalformedHttp('missing CRLF after chunk data');
+          this.chunk = 'data-lf';
+          break;
+        case 'data-lf':
+          if (c !== 10) throw new MalformedHttp('missing CRLF after chunk data');
+          this.chunk = 'size';
+          break;
+        case 'trailer':
+          if (c === 13) this.chunk = 'trailer-lf';
+          else this.trailerLineEmpty = false;
+          break;
+        case 'trailer-lf':
+          if (c !== 10) throw new MalformedHttp('malformed chunked trailer');
+          if (this.trailerLineEmpty) {
+            this.sink.onBody(start === 0 && pos === buf.length ? buf : buf.subarray(start, pos));
+            this.endMessage();
+            return pos;
+          }
+          this.chunk = 'trailer';
+          this.trailerLineEmpty = true;
+          break;
+      }
+    }
+    this.sink.onBody(start === 0 ? buf : buf.subarray(start));
+    return pos;
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}

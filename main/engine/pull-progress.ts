@@ -1,0 +1,74 @@
+// Reads the engine's pull progress stream (JSON objects separated by CRLF) line by line:
+// which lines carry an error, and a running summary of layers and bytes.
+// Never holds more than one partial line.
+import type { PullProgress } from '../../shared/log';
+
+export interface ProgressMessage {
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  errorDetail?: { message?: string; code?: number };
+}
+
+export class ProgressReader {
+  private partial = '';
+  private readonly layers = new Map<string, { current: number; total: number; done: boolean }>();
+  /** The first error the stream reported, if any. */
+  error: string | null = null;
+
+  /** Splits `chunk` into complete lines; returns them with their parsed message (null if not JSON). */
+  push(chunk: string): { line: string; message: ProgressMessage | null }[] {
+    const text = this.partial + chunk;
+    const lines = text.split('\n');
+    this.partial = lines.pop()!;
+    return lines.filter((l) => l.trim() !== '').map((line) => this.take(line));
+  }
+
+  /** The last line, when the stream ended without a newline. */
+  flush(): { line: string; message: ProgressMessage | null }[] {
+    const rest = this.partial;
+    this.partial = '';
+    return rest.trim() ? [this.take(rest)] : [];
+  }
+
+  summary(): PullProgress {
+    let bytesTotal = 0;
+    let bytesDone = 0;
+    let layersDone = 0;
+    for (const l of this.layers.values()) {
+      bytesTotal += l.total;
+      bytesDone += l.done ? l.total : l.current;
+      if (l.done) layersDone++;
+    }
+    return { layers: this.layers.size, layersDone, bytesTotal, bytesDone };
+  }
+
+  private take(line: string): { line: string; message: ProgressMessage | null } {
+    let message: ProgressMessage | null = null;
+    try {
+      message = JSON.parse(line) as ProgressMessage;
+    } catch {
+      return { line, message: null };
+    }
+    if (message.error || message.errorDetail) {
+      this.error ??= message.errorDetail?.message || message.error || 'unknown error';
+    } else {
+      this.track(message);
+    }
+    return { line, message };
+  }
+
+  private track(m: ProgressMessage): void {
+    if (!m.id || !m.status || !/^[0-9a-f]{12}$/.test(m.id)) return;
+    const layer = this.layers.get(m.id) ?? { current: 0, total: 0, done: false };
+    this.layers.set(m.id, layer);
+    if (m.status === 'Downloading' && m.progressDetail) {
+      layer.current = m.progressDetail.current ?? layer.current;
+      layer.total = m.progressDetail.total ?? layer.total;
+    } else if (m.status === 'Pull complete' || m.status === 'Already exists' || m.status === 'Download complete') {
+      if (m.status !== 'Download complete') layer.done = true;
+      layer.current = layer.total;
+    }
+  }
+}

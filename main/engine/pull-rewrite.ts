@@ -1,0 +1,293 @@
+// The pull rewrite: `POST /images/create?fromImage=…` planned with the user's rules, tried
+// candidate by candidate (mirrors, then the original if fallback), streamed to the client as
+// one progress stream, then re-tagged under the original name. Credentials for one registry
+// never travel to another: the client's X-Registry-Auth goes only to the original registry.
+import type { Config } from '../../shared/config/schema';
+import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../shared/log';
+import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, type Reference } from '../../shared/reference';
+import { planPull, type PlannedCandidate, type PullPlan } from '../../shared/rules/plan';
+import { dockerErrorMessage, type EngineClient } from './engine-client';
+import { headerValue, type RequestHead } from './http-stream';
+import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from './proxy';
+import { ProgressReader } from './pull-progress';
+import { credentialsFor, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
+import { redactText } from './redact';
+
+export interface PullRewriteOptions extends CredentialSource {
+  config: () => Config;
+}
+
+/** What a pull asks for, read as the engine reads it (image_routes.go postImagesCreate). */
+export interface PullRequest {
+  ref: Reference;
+  /** No tag and no digest: the client wants every tag. */
+  allTags: boolean;
+}
+
+export function readPullRequest(query: URLSearchParams): PullRequest | null {
+  let fromImage = query.get('fromImage');
+  if (!fromImage) return null;
+  if (fromImage.endsWith(':')) fromImage = fromImage.slice(0, -1);
+  let ref: Reference;
+  try {
+    ref = parseNormalizedNamed(fromImage);
+  } catch {
+    return null;
+  }
+  const tag = query.get('tag');
+  if (tag) {
+    ref = isDigest(tag) ? { domain: ref.domain, path: ref.path, digest: tag } : { domain: ref.domain, path: ref.path, tag };
+  }
+  return { ref, allTags: !ref.tag && !ref.digest };
+}
+
+const PREFIX = 'docker-caching:';
+const status = (text: string) => JSON.stringify({ status: `${PREFIX} ${text}` }) + '\r\n';
+const errorLine = (message: string) => JSON.stringify({ errorDetail: { message }, error: message }) + '\r\n';
+
+interface Failure {
+  ref: string;
+  reason: string;
+  status?: number;
+}
+
+export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
+  return {
+    wants: (route, head) => route.route === 'pull' && head.method === 'POST' && !!route.query.get('fromImage'),
+    async handle(req, ctx): Promise<InterceptOutcome> {
+      const pull = readPullRequest(req.route.query);
+      // Not a reference the engine could pull either: let the engine answer in its own words.
+      if (!pull) return { kind: 'forward', head: req.head };
+      const plan = planPull(pull.ref, opts.config());
+      if (plan.action === 'pass') {
+        if (plan.match) req.entry.rewrite = newTrace(plan);
+        return { kind: 'forward', head: req.head };
+      }
+      const trace = newTrace(plan);
+      req.entry.rewrite = trace;
+      if (plan.action === 'block') {
+        req.entry.action = 'blocked';
+        const message = `pull of ${familiarString(pull.ref)} blocked by docker-caching rule "${ruleLabel(plan)}": ${plan.blockMessage}`;
+        req.entry.error = message;
+        await ctx.respond.json(403, { message });
+        return { kind: 'responded' };
+      }
+      await runCandidates(req, ctx, plan, pull, trace, opts);
+      return { kind: 'responded' };
+    },
+  };
+}
+
+function newTrace(plan: PullPlan): RewriteTrace {
+  return {
+    original: referenceString(plan.original),
+    rule: plan.match ? { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name } : undefined,
+    action: plan.action,
+    candidates: [],
+    retag: [],
+    untag: [],
+  };
+}
+
+function ruleLabel(plan: PullPlan): string {
+  const rule = plan.match?.rule;
+  return rule ? (rule.name ? `${rule.name} (${rule.from})` : rule.from) : '';
+}
+
+async function runCandidates(
+  req: InterceptedRequest, ctx: InterceptContext, plan: PullPlan, pull: PullRequest, trace: RewriteTrace, opts: PullRewriteOptions,
+): Promise<void> {
+  const { respond, engine, signal } = ctx;
+  const started = Date.now();
+  const queued: string[] = [status(`rule "${ruleLabel(plan)}" applies to ${trace.original}`)];
+  const send = async (text: string) => {
+    if (!respond.started) {
+      queued.push(text);
+      return;
+    }
+    await respond.write(text);
+  };
+  const start = async () => {
+    if (respond.started) return;
+    respond.writeHead(200, { 'Content-Type': 'application/json' });
+    for (const text of queued.splice(0)) await respond.write(text);
+  };
+  const failures: Failure[] = [];
+  const secrets = [headerValue(req.head.headers, 'x-registry-auth') ?? ''];
+  let throttle = 0;
+
+  for (const candidate of plan.candidates) {
+    const attempt: CandidateAttempt = { ref: candidate.text, kind: candidate.kind, outcome: 'skipped', startedMs: Date.now() - started, durationMs: 0 };
+    trace.candidates.push(attempt);
+    if (candidate.skipped || !candidate.ref) {
+      attempt.reason = candidate.skipped ?? 'not a valid reference';
+      await send(status(`skipped ${candidate.text}: ${attempt.reason}`));
+      ctx.updated();
+      continue;
+    }
+    await send(status(`pulling ${candidate.text}${candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? candidate.ref.domain}` : ' from the original registry'}`));
+    const progress = new ProgressReader();
+    let failure: Failure | null = null;
+    try {
+      const res = await engine.request('POST', candidatePath(req, candidate.ref, pull.allTags), {
+        headers: await candidateHeaders(req.head, candidate, opts),
+        signal,
+      });
+      if (res.status !== 200) {
+        let text = '';
+        for await (const chunk of res.body) text += chunk;
+        failure = { ref: candidate.text, reason: dockerErrorMessage(text), status: res.status };
+      } else {
+        await start();
+        res.body.setEncoding('utf8');
+        for await (const chunk of res.body as AsyncIterable<string>) {
+          for (const { line, message } of progress.push(chunk)) {
+            if (message && (message.error || message.errorDetail)) continue;
+            await respond.write(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`);
+          }
+          if (progress.error) break;
+          if (Date.now() - throttle > 250) {
+            throttle = Date.now();
+            req.entry.progress = progress.summary();
+            ctx.updated();
+          }
+        }
+        for (const { line, message } of progress.flush()) {
+          if (!(message && (message.error || message.errorDetail))) await respond.write(`${line}\r\n`);
+        }
+        if (progress.error) failure = { ref: candidate.text, reason: progress.error };
+      }
+    } catch (err) {
+      if (signal.aborted) {
+        attempt.outcome = 'failed';
+        attempt.reason = 'the client went away';
+        req.entry.error = 'the client closed the connection during the pull';
+        return;
+      }
+      failure = { ref: candidate.text, reason: (err as Error).message };
+    }
+    attempt.durationMs = Date.now() - started - attempt.startedMs;
+    req.entry.progress = progress.summary();
+    if (failure) {
+      failure.reason = redactText(failure.reason, secrets);
+      attempt.outcome = 'failed';
+      attempt.reason = failure.reason;
+      failures.push(failure);
+      await send(status(`${candidate.text} failed: ${failure.reason}`));
+      ctx.updated();
+      continue;
+    }
+    attempt.outcome = 'ok';
+    trace.source = candidate.text;
+    req.entry.action = candidate.kind === 'mirror' ? 'redirected' : 'fell back';
+    if (candidate.kind === 'mirror') await retagAfterPull(req, engine, plan, pull, candidate.ref, trace);
+    await start();
+    await respond.write(status(`pulled ${trace.original} from ${candidate.text}${describeFollowUps(trace)}`));
+    await respond.end();
+    ctx.updated();
+    return;
+  }
+
+  req.entry.action = 'failed';
+  const message = `docker-caching could not pull ${familiarString(pull.ref)} (rule "${ruleLabel(plan)}"): ` +
+    (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
+    (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
+  req.entry.error = message;
+  if (!respond.started) {
+    const last = failures[failures.length - 1]?.status;
+    await respond.json(last && last >= 400 ? last : 502, { message });
+  } else {
+    await respond.write(errorLine(message));
+    await respond.end();
+  }
+}
+
+function describeFollowUps(trace: RewriteTrace): string {
+  const tagged = trace.retag.filter((t) => t.ok).map((t) => t.ref);
+  const failed = [...trace.retag, ...trace.untag].filter((t) => !t.ok);
+  return (tagged.length ? `, tagged ${tagged.join(', ')}` : '') + (failed.length ? ` (${failed.map((f) => `${f.ref}: ${f.error}`).join('; ')})` : '');
+}
+
+/** The candidate's `images/create` path: same version prefix and parameters, another image. */
+function candidatePath(req: InterceptedRequest, ref: Reference, allTags: boolean): string {
+  const query = new URLSearchParams(req.route.query);
+  query.set('fromImage', nameString(ref));
+  if (allTags) query.delete('tag');
+  else query.set('tag', ref.digest ?? ref.tag ?? 'latest');
+  return `${versionPrefix(req)}/images/create?${query.toString()}`;
+}
+
+function versionPrefix(req: InterceptedRequest): string {
+  return req.route.apiVersion ? `/v${req.route.apiVersion}` : '';
+}
+
+const DROPPED_HEADERS = new Set(['x-registry-auth', 'content-length', 'transfer-encoding', 'connection', 'host', 'upgrade', 'keep-alive']);
+
+async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, opts: CredentialSource): Promise<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of head.headers) if (!DROPPED_HEADERS.has(k.toLowerCase())) headers[k] = v;
+  if (candidate.kind === 'original') {
+    const auth = headerValue(head.headers, 'x-registry-auth');
+    if (auth) headers['X-Registry-Auth'] = auth;
+  } else if (candidate.ref) {
+    const creds = await credentialsFor(candidate.ref.domain, opts);
+    if (creds) headers['X-Registry-Auth'] = encodeRegistryAuth(creds);
+  }
+  return headers;
+}
+
+/** Tags what came from the mirror with the original name and, unless kept, drops the mirror tag. */
+async function retagAfterPull(req: InterceptedRequest, engine: EngineClient, plan: PullPlan, pull: PullRequest, mirror: Reference, trace: RewriteTrace): Promise<void> {
+  if (!plan.retag || pull.ref.digest) return; // a digest cannot be tagged; see digest-lookup.ts
+  const prefix = versionPrefix(req);
+  const tags = pull.allTags ? await mirrorTags(engine, prefix, mirror) : [mirror.tag ?? 'latest'];
+  const originalName = nameString(pull.ref);
+  for (const tag of tags) {
+    const mirrorRef = `${nameString(mirror)}:${tag}`;
+    const retag: FollowUp = { ref: `${originalName}:${tag}`, ok: false };
+    trace.retag.push(retag);
+    try {
+      const res = await engine.call('POST', `${prefix}/images/${mirrorRef}/tag?repo=${encodeURIComponent(originalName)}&tag=${encodeURIComponent(tag)}`);
+      retag.ok = res.status === 201 || res.status === 200;
+      if (!retag.ok) retag.error = dockerErrorMessage(res.text);
+    } catch (err) {
+      retag.error = (err as Error).message;
+    }
+    // Only untag once the image has its original name: it must never be left nameless.
+    if (!retag.ok || plan.keepMirrorTag) continue;
+    const untag: FollowUp = { ref: mirrorRef, ok: false };
+    trace.untag.push(untag);
+    try {
+      const res = await engine.call('DELETE', `${prefix}/images/${mirrorRef}?noprune=1`);
+      untag.ok = res.status === 200;
+      if (!untag.ok) untag.error = dockerErrorMessage(res.text);
+    } catch (err) {
+      untag.error = (err as Error).message;
+    }
+  }
+}
+
+/** Every tag of the mirror repository now present locally (after an all-tags pull). */
+async function mirrorTags(engine: EngineClient, prefix: string, mirror: Reference): Promise<string[]> {
+  const name = nameString(mirror);
+  const filters = encodeURIComponent(JSON.stringify({ reference: [name] }));
+  const res = await engine.call('GET', `${prefix}/images/json?filters=${filters}`);
+  if (res.status !== 200) return [];
+  const images = JSON.parse(res.text) as { RepoTags?: string[] | null }[];
+  const tags = new Set<string>();
+  for (const image of images) {
+    for (const repoTag of image.RepoTags ?? []) {
+      const colon = repoTag.lastIndexOf(':');
+      if (colon > 0 && normalizedName(repoTag.slice(0, colon)) === name) tags.add(repoTag.slice(colon + 1));
+    }
+  }
+  return [...tags];
+}
+
+function normalizedName(s: string): string {
+  try {
+    return nameString(parseNormalizedNamed(s));
+  } catch {
+    return s;
+  }
+}

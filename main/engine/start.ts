@@ -1,0 +1,172 @@
+// Starts the engine both faces share: config, upstream discovery, the request log, the
+// socket proxy with its interceptors, and health status. Never imports electron.
+import { homedir } from 'node:os';
+import { statSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import type { MirrorCheck, Status } from '../../shared/ipc';
+import type { Engine, EngineOptions } from './engine';
+import { LogStore } from './log-store';
+import { createProxyServer, type Interceptor } from './proxy';
+import { EngineClient, dockerErrorMessage } from './engine-client';
+import { defaultListenPath, listenPrivately, prepareSocketPath } from './listen-socket';
+import { discoverUpstream, formatUpstream, type DiscoveredUpstream } from './upstream';
+import { currentContextEndpoint } from './docker-context';
+import { ConfigStore } from './config-store';
+import { defaultConfigPath } from './config-paths';
+import { checkMirror } from './mirror-check';
+import { createPullRewrite } from './pull-rewrite';
+import { createDigestLookup } from './digest-lookup';
+import { Counters } from './counters';
+
+export interface StartOptions extends EngineOptions {
+  /** Group allowed to use the socket (mode 0660); default: owner only (0600). */
+  group?: string;
+  /** Ring buffer capacity of the request log. */
+  logCapacity?: number;
+}
+
+export interface RunningEngine extends Engine {
+  readonly listenPath: string;
+  readonly upstream: DiscoveredUpstream;
+}
+
+const HEALTH_INTERVAL_MS = 15_000;
+
+export async function startEngine(options: StartOptions = {}): Promise<RunningEngine> {
+  const env = options.env ?? process.env;
+  const home = options.home ?? homedir();
+  const configPath = options.configPath ?? defaultConfigPath({ env, home, platform: process.platform });
+  const config = await ConfigStore.open(configPath);
+  const listenPath = options.listen ?? config.get().config.listen ?? defaultListenPath(env, home);
+
+  const discover = (): DiscoveredUpstream =>
+    discoverUpstream({
+      flag: options.upstream,
+      configured: config.get().config.upstream,
+      env, home, platform: process.platform, ownSocket: listenPath,
+      isSocket: (p) => {
+        try {
+          return statSync(p).isSocket();
+        } catch {
+          return false;
+        }
+      },
+      currentContext: () => currentContextEndpoint({ env, home }),
+    });
+  let upstream: DiscoveredUpstream;
+  try {
+    upstream = discover();
+  } catch (err) {
+    config.close();
+    throw err;
+  }
+  const logs = new LogStore(options.logCapacity);
+  const engineClient = new EngineClient(() => upstream.address);
+  const counters = new Counters(logs);
+  const statusListeners = new Set<(s: Status) => void>();
+  let health: Status['upstream'] = { address: formatUpstream(upstream.address), healthy: false };
+
+  const emitStatus = () => {
+    const s = status();
+    for (const l of statusListeners) l(s);
+  };
+  const setHealth = (healthy: boolean, error?: string, version?: string) => {
+    const next = { address: formatUpstream(upstream.address), healthy, error: healthy ? undefined : error, version: healthy ? version ?? health.version : undefined };
+    if (next.healthy === health.healthy && next.error === health.error && next.address === health.address && next.version === health.version) return;
+    health = next;
+    emitStatus();
+  };
+
+  const currentConfig = () => config.get().config;
+  const interceptors: readonly Interceptor[] = [
+    createPullRewrite({ config: currentConfig, env, home }),
+    createDigestLookup({ config: currentConfig }),
+  ];
+  const server = createProxyServer({
+    upstream: () => upstream.address,
+    logs,
+    engine: engineClient,
+    interceptors: () => interceptors,
+    onUpstreamHealth: (healthy, error) => setHealth(healthy, error),
+  });
+
+  try {
+    await prepareSocketPath(listenPath);
+    await listenPrivately(server, listenPath, options.group);
+  } catch (err) {
+    config.close();
+    engineClient.close();
+    throw err;
+  }
+
+  const checkHealth = async () => {
+    try {
+      const res = await engineClient.call('GET', '/version');
+      if (res.status !== 200) return setHealth(false, dockerErrorMessage(res.text));
+      setHealth(true, undefined, (JSON.parse(res.text) as { Version?: string }).Version);
+    } catch (err) {
+      setHealth(false, (err as Error).message);
+    }
+  };
+  await checkHealth();
+  const healthTimer = setInterval(() => void checkHealth(), HEALTH_INTERVAL_MS);
+  healthTimer.unref();
+
+  const unsubscribeConfig = config.onChange(() => {
+    // A changed `upstream` setting takes effect for new connections.
+    try {
+      const next = discover();
+      if (formatUpstream(next.address) !== formatUpstream(upstream.address)) {
+        upstream = next;
+        engineClient.reset();
+        void checkHealth();
+      }
+    } catch {
+      // an invalid upstream keeps the last good one; the config error is reported by the store
+    }
+    emitStatus();
+  });
+  counters.onChange(emitStatus);
+
+  function status(): Status {
+    const state = config.get();
+    return {
+      listening: listenPath,
+      upstream: health,
+      enabled: state.config.enabled,
+      configPath: state.path,
+      configError: state.error,
+      counters: counters.snapshot(),
+      dockerContextActive: currentContextEndpoint({ env, home })?.name === 'docker-caching',
+    };
+  }
+
+  let stopped: Promise<void> | null = null;
+  return {
+    logs,
+    config,
+    listenPath,
+    get upstream() {
+      return upstream;
+    },
+    status,
+    onStatus(listener) {
+      statusListeners.add(listener);
+      return () => statusListeners.delete(listener);
+    },
+    checkMirror: (location: string): Promise<MirrorCheck> => checkMirror(location, { env, home }),
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(healthTimer);
+        unsubscribeConfig();
+        config.close();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        engineClient.close();
+        await unlink(listenPath).catch(() => undefined);
+      })();
+      return stopped;
+    },
+  };
+}
