@@ -1,0 +1,57 @@
+// The plain sentences the CLI's `resolve` and the rule editor show for a pull plan. Never
+// decides anything: it only describes what plan.ts decided.
+import type { MirrorRule } from '../config/schema';
+import type { RuleMatch } from './match';
+
+/** `Rule "hub cache" (from docker.io)`, or `Rule 2 (from docker.io)` for an unnamed rule. */
+export function ruleLabel({ index, rule }: RuleMatch): string {
+  return `${rule.name ? `Rule "${rule.name}"` : `Rule ${index + 1}`} (from ${rule.from})`;
+}
+
+const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+const listInOrder = (items: string[]): string => items.join(', then ');
+
+export function explainPass(original: string, reason: 'disabled' | 'no rule'): string {
+  return reason === 'disabled'
+    ? `Redirecting is turned off in the config, so ${original} is pulled from its own registry.`
+    : `No rule matches ${original}, so it is pulled from its own registry.`;
+}
+
+export function explainBlock(match: RuleMatch, original: string, message: string): string {
+  return sentence(`${ruleLabel(match)} blocks ${original}: ${message}`);
+}
+
+export function explainDigestOnly(match: RuleMatch, original: string): string {
+  return `${ruleLabel(match)} redirects only pulls by digest; ${original} is pulled by tag, so it goes to the original registry.`;
+}
+
+export function explainMirror(
+  match: RuleMatch & { rule: MirrorRule },
+  original: string,
+  usable: string[],
+  skipped: number,
+): string {
+  const { fallback, retag, keepMirrorTag } = match.rule;
+  const skippedNote =
+    skipped === 1
+      ? ' (1 mirror location gives no valid image name and is skipped)'
+      : skipped > 1
+        ? ` (${skipped} mirror locations give no valid image name and are skipped)`
+        : '';
+  if (usable.length === 0) {
+    return fallback
+      ? `${ruleLabel(match)} matches ${original}, but none of its mirror locations gives a valid image name, so it is pulled from the original registry.`
+      : `${ruleLabel(match)} matches ${original}, but none of its mirror locations gives a valid image name and fallback is off, so the pull will fail.`;
+  }
+  const route = `${ruleLabel(match)} sends ${original} to ${listInOrder(usable)}${skippedNote}`;
+  const ending = fallback
+    ? `, then to the original registry if ${usable.length === 1 ? 'that fails' : 'they all fail'}.`
+    : `, and never to the original registry.`;
+  const after = !retag
+    ? ' The image keeps only its mirror name.'
+    : keepMirrorTag
+      ? ` A mirror pull is then tagged ${original}, keeping the mirror name too.`
+      : ` A mirror pull is then tagged ${original} and the mirror name removed.`;
+  return route + ending + after;
+}

@@ -1,0 +1,6 @@
+// Rule matching and the pull plan, shared by the proxy, the CLI and the rule editor.
+// Pure: no Node, no DOM, no I/O.
+export { type RuleMatch, matchRule } from './match';
+export { rewriteName } from './rewrite';
+export { type PlannedCandidate, type PullPlan, planPull } from './plan';
+export { ruleLabel } from './explain';
