@@ -1,6 +1,7 @@
 // The plain sentences the CLI's `resolve` and the rule editor show for a pull plan. Never
 // decides anything: it only describes what plan.ts decided.
 import type { MirrorRule } from '../config/schema';
+import { type Reference, referenceString } from '../reference';
 import type { RuleMatch } from './match';
 
 /** `Rule "hub cache" (from docker.io)`, or `Rule 2 (from docker.io)` for an unnamed rule. */
@@ -28,11 +29,12 @@ export function explainDigestOnly(match: RuleMatch, original: string): string {
 
 export function explainMirror(
   match: RuleMatch & { rule: MirrorRule },
-  original: string,
+  ref: Reference,
   usable: string[],
   skipped: number,
 ): string {
   const { fallback, retag, keepMirrorTag } = match.rule;
+  const original = referenceString(ref);
   const skippedNote =
     skipped === 1
       ? ' (1 mirror location gives no valid image name and is skipped)'
@@ -48,10 +50,15 @@ export function explainMirror(
   const ending = fallback
     ? `, then to the original registry if ${usable.length === 1 ? 'that fails' : 'they all fail'}.`
     : `, and never to the original registry.`;
-  const after = !retag
-    ? ' The image keeps only its mirror name.'
-    : keepMirrorTag
-      ? ` A mirror pull is then tagged ${original}, keeping the mirror name too.`
-      : ` A mirror pull is then tagged ${original} and the mirror name removed.`;
-  return route + ending + after;
+  return `${route}${ending} ${afterMirrorPull(ref, retag, keepMirrorTag)}`;
+}
+
+/** What happens to the names after a successful mirror pull (the proxy's retag step). */
+function afterMirrorPull(ref: Reference, retag: boolean, keepMirrorTag: boolean): string {
+  if (!retag) return 'The image keeps only its mirror name.';
+  if (ref.digest) return 'A digest cannot be tagged, so a mirror pull keeps its mirror name.';
+  const original = referenceString(ref);
+  return keepMirrorTag
+    ? `A mirror pull is then tagged ${original}, keeping the mirror name too.`
+    : `A mirror pull is then tagged ${original} and the mirror name removed.`;
 }

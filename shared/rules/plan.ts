@@ -72,7 +72,7 @@ export function planPull(ref: Reference, config: Config): PullPlan {
     candidates: rule.fallback ? [...mirrors, original] : mirrors,
     retag: rule.retag,
     keepMirrorTag: rule.keepMirrorTag,
-    explanation: explainMirror({ index: match.index, rule }, text, usable, mirrors.length - usable.length),
+    explanation: explainMirror({ index: match.index, rule }, ref, usable, mirrors.length - usable.length),
   };
 }
 

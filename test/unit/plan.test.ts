@@ -248,9 +248,13 @@ describe('planning a pull', () => {
     );
   });
 
-  it('digestOnly redirects pulls by digest', () => {
+  it('digestOnly redirects pulls by digest, and says the mirror name stays because a digest cannot be tagged', () => {
     const cfg = config(mirror('docker.io', 'localhost:5000', { digestOnly: true }));
-    expect(planPull(ref(`ubuntu@${digest}`), cfg).action).toBe('mirror');
+    const plan = planPull(ref(`ubuntu@${digest}`), cfg);
+    expect(plan.action).toBe('mirror');
+    expect(plan.explanation).toBe(
+      `Rule 1 (from docker.io) sends docker.io/library/ubuntu@${digest} to localhost:5000/library/ubuntu@${digest}, then to the original registry if that fails. A digest cannot be tagged, so a mirror pull keeps its mirror name.`,
+    );
     expect(tried(`ubuntu:18.04@${digest}`, cfg)).toEqual([
       `localhost:5000/library/ubuntu:18.04@${digest}`,
       `docker.io/library/ubuntu:18.04@${digest}`,
