@@ -1,0 +1,121 @@
+// The tray menu as a template, rebuilt from state: status lines, the master switch, one switch
+// per rule, recent pulls, windows, docker context, start at login, quit. Pure: never calls Electron.
+import type { MenuItemConstructorOptions } from 'electron';
+import type { Status, View } from '../../shared/ipc';
+import { isBlockRule, type Rule } from '../../shared/config/schema';
+import type { RecentPull } from './pull-history';
+
+export interface TrayState {
+  status: Status;
+  rules: readonly Rule[];
+  recentPulls: readonly RecentPull[];
+  pullsRedirectedToday: number;
+  /** Whether docker commands use our context now. */
+  dockerContextActive: boolean;
+  /** null where it cannot be set (a development build). */
+  startAtLogin: boolean | null;
+}
+
+export interface TrayCommands {
+  setEnabled(enabled: boolean): void;
+  setRuleEnabled(index: number, enabled: boolean): void;
+  openView(view: View): void;
+  useDockerContext(on: boolean): void;
+  setStartAtLogin(on: boolean): void;
+  quit(): void;
+}
+
+/** Menu labels treat `&` as a mnemonic marker on Windows and Linux: text from the user is escaped. */
+function text(value: string): string {
+  return value.replace(/&/g, '&&');
+}
+
+function info(label: string): MenuItemConstructorOptions {
+  return { label, enabled: false };
+}
+
+export function ruleLabel(rule: Rule): string {
+  const what = isBlockRule(rule) ? `${rule.from}: blocked` : `${rule.from} → ${rule.to.join(', ')}`;
+  return text(rule.name ? `${rule.name} (${what})` : what);
+}
+
+function registryOf(ref: string): string {
+  return ref.split('/')[0] ?? ref;
+}
+
+export function recentPullLabel(pull: RecentPull): string {
+  const from = pull.source ? registryOf(pull.source) : undefined;
+  const outcome = {
+    redirected: from ? `from ${from}` : 'redirected',
+    'fell back': from ? `fell back to ${from}` : 'fell back to the original',
+    blocked: 'blocked by a rule',
+    failed: 'failed',
+    passed: from ? `from ${from}, no rule` : 'no rule',
+  }[pull.action];
+  return text(`${pull.image}: ${outcome}`);
+}
+
+function statusLines(state: TrayState): MenuItemConstructorOptions[] {
+  const { status } = state;
+  const lines = [
+    status.listening !== null
+      ? `Listening at ${status.listening}`
+      : `Not listening: ${status.listenError ?? 'the proxy socket is not open'}`,
+    status.upstream.healthy
+      ? `Engine at ${status.upstream.address}${status.upstream.version ? ` (Docker ${status.upstream.version})` : ''}`
+      : `Engine unreachable at ${status.upstream.address}${status.upstream.error ? `: ${status.upstream.error}` : ''}`,
+  ];
+  if (status.configError) {
+    const { file, line, message } = status.configError;
+    lines.push(`Config error in ${file}${line !== undefined ? `:${line}` : ''}: ${message}`);
+  }
+  const n = state.pullsRedirectedToday;
+  lines.push(n === 0 ? 'No pulls redirected today' : `${n} ${n === 1 ? 'pull' : 'pulls'} redirected today`);
+  return lines.map((line) => info(text(line)));
+}
+
+export function trayMenu(state: TrayState, commands: TrayCommands): MenuItemConstructorOptions[] {
+  const enabled = state.status.enabled;
+  const rules: MenuItemConstructorOptions[] = state.rules.length === 0
+    ? [info('No rules yet: add one in Edit Rules…')]
+    : state.rules.map((rule, index) => ({
+      label: ruleLabel(rule),
+      type: 'checkbox',
+      checked: rule.enabled,
+      click: () => commands.setRuleEnabled(index, !rule.enabled),
+    }));
+  const pulls: MenuItemConstructorOptions[] = state.recentPulls.length === 0
+    ? []
+    : [
+      { type: 'separator' },
+      info('Recent pulls'),
+      ...state.recentPulls.map((pull): MenuItemConstructorOptions => ({ label: recentPullLabel(pull), click: () => commands.openView('inspector') })),
+    ];
+  // Switching docker to a socket nobody serves would break every docker command; switching back is always allowed.
+  const contextSwitchable = state.dockerContextActive || state.status.listening !== null;
+
+  return [
+    ...statusLines(state),
+    { type: 'separator' },
+    { label: 'Redirect pulls', type: 'checkbox', checked: enabled, click: () => commands.setEnabled(!enabled) },
+    info('Rules'),
+    ...rules,
+    ...pulls,
+    { type: 'separator' },
+    { label: 'Open Inspector', click: () => commands.openView('inspector') },
+    { label: 'Edit Rules…', click: () => commands.openView('rules') },
+    { type: 'separator' },
+    {
+      label: 'Use docker-caching for docker commands',
+      type: 'checkbox',
+      checked: state.dockerContextActive,
+      enabled: contextSwitchable,
+      click: () => commands.useDockerContext(!state.dockerContextActive),
+    },
+    state.startAtLogin === null
+      ? { label: 'Start at login (installed app only)', type: 'checkbox', checked: false, enabled: false }
+      : { label: 'Start at login', type: 'checkbox', checked: state.startAtLogin, click: () => commands.setStartAtLogin(!state.startAtLogin) },
+    { type: 'separator' },
+    { label: 'Quit docker-caching', click: () => commands.quit() },
+  ];
+}
