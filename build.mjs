@@ -7,6 +7,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', define: { VERSION: JSON.stringify(pkg.version) } };
 const targets = [
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['test/bench/proxy-bench.ts'], outfile: 'dist/bench/proxy-bench.js', ...node },
   { entryPoints: ['main/shell/main.ts'], outfile: 'dist/shell/main.js', ...node, external: ['electron'] },
   // Sandboxed preloads may only require('electron') and a few polyfilled modules.
   { entryPoints: ['main/shell/preload.ts'], outfile: 'dist/shell/preload.js', ...node, platform: 'browser', external: ['electron'] },

@@ -4,7 +4,7 @@
 // never travel to another: the client's X-Registry-Auth goes only to the original registry.
 import type { Config } from '../../shared/config/schema';
 import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../shared/log';
-import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, type Reference } from '../../shared/reference';
+import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../shared/reference';
 import { planPull, type PlannedCandidate, type PullPlan } from '../../shared/rules/plan';
 import { dockerErrorMessage, type EngineClient } from './engine-client';
 import { headerValue, type RequestHead } from './http-stream';
@@ -31,12 +31,11 @@ export function readPullRequest(query: URLSearchParams): PullRequest | null {
   let ref: Reference;
   try {
     ref = parseNormalizedNamed(fromImage);
+    const tag = query.get('tag');
+    // As the engine does: a digest in `tag` replaces tag and digest; a tag keeps a digest.
+    if (tag) ref = isDigest(tag) ? withDigest(trimNamed(ref), tag) : withTag(ref, tag);
   } catch {
     return null;
-  }
-  const tag = query.get('tag');
-  if (tag) {
-    ref = isDigest(tag) ? { domain: ref.domain, path: ref.path, digest: tag } : { domain: ref.domain, path: ref.path, tag };
   }
   return { ref, allTags: !ref.tag && !ref.digest };
 }

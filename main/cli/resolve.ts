@@ -1,0 +1,87 @@
+// `docker-caching resolve [--config FILE] [--json] [--] REF`: what the rules make of REF,
+// from the same planPull the proxy uses. Exits 1 with a one-line error for an invalid
+// reference or config. Never pulls anything.
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { defaultConfig, type Config } from '../../shared/config/schema';
+import { formatProblem, parseConfigText } from '../../shared/config/validate';
+import { familiarString, parseNormalizedNamed, referenceString, tagNameOnly, type Reference } from '../../shared/reference';
+import { planPull } from '../../shared/rules/plan';
+import { defaultConfigPath } from '../engine/config-paths';
+
+interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  env: NodeJS.ProcessEnv;
+}
+
+export async function loadConfigForResolve(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig;
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  const parsed = parseConfigText(text, path);
+  if (!parsed.ok) throw new Error(formatProblem(parsed.problem));
+  return parsed.config;
+}
+
+export async function resolveCommand(args: string[], io: Io): Promise<number> {
+  let values: { config?: string; json?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true }));
+  } catch (err) {
+    io.stderr.write(`docker-caching resolve: ${(err as Error).message} (use -- before a reference that starts with -)\n`);
+    return 2;
+  }
+  if (positionals.length !== 1) {
+    io.stderr.write('usage: docker-caching resolve [--config FILE] [--json] [--] REF\n');
+    return 2;
+  }
+  const input = positionals[0]!;
+  let ref: Reference;
+  try {
+    ref = parseNormalizedNamed(input);
+  } catch (err) {
+    io.stderr.write(`docker-caching resolve: invalid reference "${input}": ${(err as Error).message}\n`);
+    return 1;
+  }
+  let config: Config;
+  try {
+    config = await loadConfigForResolve(values.config ?? defaultConfigPath({ env: io.env, home: homedir(), platform: process.platform }));
+  } catch (err) {
+    io.stderr.write(`docker-caching resolve: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // A pull without tag or digest pulls :latest (the CLI adds it), so the candidates say so.
+  const plan = planPull(tagNameOnly(ref), config);
+  const rule = plan.match ? { index: plan.match.index, ...plan.match.rule } : null;
+  if (values.json) {
+    io.stdout.write(JSON.stringify({
+      input,
+      normalized: referenceString(ref),
+      familiar: familiarString(ref),
+      action: plan.action,
+      candidates: plan.candidates.filter((c) => !c.skipped).map((c) => c.text),
+      skipped: plan.candidates.filter((c) => c.skipped).map((c) => ({ candidate: c.text, reason: c.skipped })),
+      rule,
+      ...(plan.blockMessage ? { message: plan.blockMessage } : {}),
+      explanation: plan.explanation,
+    }) + '\n');
+    return 0;
+  }
+  const lines = [
+    `input:      ${input}`,
+    `normalized: ${referenceString(ref)}`,
+    `familiar:   ${familiarString(ref)}`,
+    `action:     ${plan.action}${rule ? ` (rule ${rule.index + 1}: ${rule.name ? `${rule.name}, ` : ''}from ${rule.from})` : ''}`,
+    ...plan.candidates.map((c, i) => `  ${i + 1}. ${c.text}${c.kind === 'original' ? ' (original)' : ''}${c.skipped ? ` — skipped: ${c.skipped}` : ''}`),
+    plan.explanation,
+  ];
+  io.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}

@@ -1,0 +1,193 @@
+// `npm run bench`: the same workloads against the engine directly and through `serve`,
+// interleaved round by round, printing medians and ratios (target / direct).
+// A benchmark, not a test: it asserts nothing and is not part of `npm test`.
+import { connect, type Socket } from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDockerd, docker, importBusyboxImage } from '../harness/real-docker';
+import { startServe } from '../harness/serve';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+class KeepAliveClient {
+  private buf = Buffer.alloc(0);
+  private waiting: ((b: Buffer) => void) | null = null;
+  constructor(readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+      this.check();
+    });
+  }
+  static open(path: string): Promise<KeepAliveClient> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ path }, () => resolve(new KeepAliveClient(s)));
+      s.once('error', reject);
+    });
+  }
+  private check() {
+    if (!this.waiting) return;
+    const end = this.buf.indexOf('\r\n\r\n');
+    if (end === -1) return;
+    const head = this.buf.toString('latin1', 0, end);
+    const m = /content-length: (\d+)/i.exec(head);
+    let total: number;
+    if (m) total = end + 4 + Number(m[1]);
+    else {
+      const term = this.buf.indexOf('\r\n0\r\n\r\n', end);
+      if (term === -1) return;
+      total = term + 7;
+    }
+    if (this.buf.length < total) return;
+    const res = this.buf.subarray(0, total);
+    this.buf = this.buf.subarray(total);
+    const w = this.waiting;
+    this.waiting = null;
+    w(res);
+  }
+  get(path: string): Promise<Buffer> {
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\n\r\n`);
+    });
+  }
+  close() {
+    this.socket.destroy();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+async function latency(path: string, url: string, n: number) {
+  const c = await KeepAliveClient.open(path);
+  for (let i = 0; i < 50; i++) await c.get(url);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await c.get(url);
+    times.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  c.close();
+  return { p50: pct(times, 0.5), p99: pct(times, 0.99) };
+}
+
+async function throughput(path: string, conns: number, ms: number) {
+  const clients = await Promise.all(Array.from({ length: conns }, () => KeepAliveClient.open(path)));
+  let count = 0;
+  const end = Date.now() + ms;
+  await Promise.all(clients.map(async (c) => {
+    while (Date.now() < end) {
+      await c.get('/_ping');
+      count++;
+    }
+  }));
+  clients.forEach((c) => c.close());
+  return (count / ms) * 1000;
+}
+
+function streamOut(path: string, image: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint();
+    let bytes = 0;
+    request({ socketPath: path, path: `/v1.41/images/${image}/get` }, (res) => {
+      res.on('data', (d: Buffer) => (bytes += d.length));
+      res.on('end', () => resolve(bytes / 1e6 / (Number(process.hrtime.bigint() - t) / 1e9)));
+    }).on('error', reject).end();
+  });
+}
+
+function streamIn(path: string, tarFile: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const size = statSync(tarFile).size;
+    const t = process.hrtime.bigint();
+    const req = request({ socketPath: path, method: 'POST', path: '/v1.41/images/load?quiet=1', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': size } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(size / 1e6 / (Number(process.hrtime.bigint() - t) / 1e9)));
+    });
+    req.on('error', reject);
+    createReadStream(tarFile).pipe(req);
+  });
+}
+
+async function idleStreams(path: string, n: number, holdMs: number): Promise<{ open: number }> {
+  const sockets: Socket[] = [];
+  let closed = 0;
+  for (let i = 0; i < n; i++) {
+    const s = connect({ path });
+    s.on('close', () => closed++);
+    s.on('error', () => undefined);
+    s.write('GET /v1.41/events HTTP/1.1\r\nHost: docker\r\n\r\n');
+    s.resume();
+    sockets.push(s);
+  }
+  await new Promise((r) => setTimeout(r, holdMs));
+  const open = n - closed;
+  sockets.forEach((s) => s.destroy());
+  return { open };
+}
+
+function rssMiB(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const pss = /Pss:\s+(\d+) kB/.exec(rollup);
+  const rss = /Rss:\s+(\d+) kB/.exec(rollup);
+  return Number((pss ?? rss)![1]) / 1024;
+}
+
+async function main() {
+  const dockerd = await startDockerd([]);
+  const serve = await startServe({ upstream: dockerd.host });
+  const targets = { direct: dockerd.socket, serve: serve.socket };
+  try {
+    // A ~100 MB image for the stream workloads.
+    const dir = mkdtempSync(join(tmpdir(), 'dc-bench-'));
+    mkdirSync(join(dir, 'rootfs/bin'), { recursive: true });
+    cpSync('/bin/busybox', join(dir, 'rootfs/bin/busybox'));
+    writeFileSync(join(dir, 'rootfs/blob'), execFileSync('head', ['-c', String(100 * 1024 * 1024), '/dev/urandom'], { maxBuffer: 200 << 20 }));
+    execFileSync('sh', ['-c', `tar -C ${dir}/rootfs -c . | docker import - bench/big:1 >/dev/null`], { env: { ...process.env, DOCKER_HOST: dockerd.host } });
+    execFileSync('sh', ['-c', `docker save bench/big:1 > ${dir}/big.tar`], { env: { ...process.env, DOCKER_HOST: dockerd.host } });
+    importBusyboxImage(dockerd.host, 'bench/busybox:1');
+
+    const results: Record<string, Record<string, number[]>> = { direct: {}, serve: {} };
+    const add = (target: string, metric: string, v: number) => (results[target]![metric] ??= []).push(v);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, path] of Object.entries(targets)) {
+        const ping = await latency(path, '/_ping', 2000);
+        add(name, 'ping p50 µs', ping.p50);
+        add(name, 'ping p99 µs', ping.p99);
+        add(name, 'images/json p50 µs', (await latency(path, '/v1.41/images/json', 300)).p50);
+        add(name, '32-conn req/s', await throughput(path, 32, 2000));
+        add(name, 'images/get MB/s', await streamOut(path, 'bench/big:1'));
+        add(name, 'images/load MB/s', await streamIn(path, join(dir, 'big.tar')));
+      }
+      process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
+    }
+    const higherIsBetter = (m: string) => m.includes('/s');
+    console.log('\n| workload | direct | serve | ratio (serve/direct) |\n|---|---:|---:|---:|');
+    for (const metric of Object.keys(results.direct!)) {
+      const d = median(results.direct![metric]!);
+      const s = median(results.serve![metric]!);
+      console.log(`| ${metric} | ${d.toFixed(1)} | ${s.toFixed(1)} | ${(s / d).toFixed(2)}x${higherIsBetter(metric) ? '' : ' (lower is better)'} |`);
+    }
+    const idle = await idleStreams(serve.socket, 500, 3000);
+    const before = rssMiB(serve.child.pid!);
+    const held = idleStreams(serve.socket, 500, 3000);
+    await new Promise((r) => setTimeout(r, 2500));
+    const during = rssMiB(serve.child.pid!);
+    const second = await held;
+    console.log(`\n500 idle /events streams through serve: ${idle.open}/500 and ${second.open}/500 still open after 3 s; serve PSS ${during.toFixed(1)} MiB (idle ${before.toFixed(1)} MiB)`);
+    const input = Array.from({ length: 2000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`).join('\n') + '\n';
+    const out = docker(serve.host, ['run', '-i', '--rm', '--network', 'none', 'bench/busybox:1', 'cat'], { input });
+    console.log(`docker run -i through serve: output ${out === input ? 'intact' : 'CORRUPTED'} (${input.length} bytes)`);
+  } finally {
+    await serve.stop();
+    await dockerd.stop();
+  }
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

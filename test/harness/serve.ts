@@ -1,0 +1,79 @@
+// Runs the built CLI's `serve` as a child process, as users do, and collects its NDJSON log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogEntry } from '../../shared/log';
+
+export const CLI = resolve(__dirname, '../../dist/cli.js');
+
+export interface Serve {
+  child: ChildProcess;
+  socket: string;
+  host: string;
+  home: string;
+  entries: LogEntry[];
+  stdout(): string;
+  stderr(): string;
+  /** Waits until a finished request matching `pred` was logged. */
+  waitForEntry(pred: (e: LogEntry) => boolean, timeoutMs?: number): Promise<LogEntry>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface ServeOptions {
+  upstream?: string;
+  config?: string;
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  extraArgs?: string[];
+}
+
+export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const home = opts.home ?? mkdtempSync(join(tmpdir(), 'dc-serve-home-'));
+  const socket = join(home, 'run', 'docker.sock');
+  const args = [CLI, 'serve', '--listen', socket, '--log-format', 'json'];
+  if (opts.upstream) args.push('--upstream', opts.upstream);
+  args.push('--config', opts.config ?? join(home, 'config.yaml'));
+  args.push(...(opts.extraArgs ?? []));
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_RUNTIME_DIR: '', DOCKER_HOST: '', ...opts.env };
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const entries: LogEntry[] = [];
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (line.trim()) entries.push(JSON.parse(line) as LogEntry);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const deadline = Date.now() + 15_000;
+  while (!err.includes('listening at')) {
+    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${err}`);
+    if (Date.now() > deadline) throw new Error(`serve did not start: ${err}`);
+    await sleep(25);
+  }
+  return {
+    child, socket, host: `unix://${socket}`, home, entries,
+    stdout: () => out,
+    stderr: () => err,
+    async waitForEntry(pred, timeoutMs = 15_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const found = entries.find(pred);
+        if (found) return found;
+        if (Date.now() > end) throw new Error(`no matching log entry; got:\n${entries.map((e) => `${e.method} ${e.path} ${e.status}`).join('\n')}`);
+        await sleep(20);
+      }
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
