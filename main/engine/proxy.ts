@@ -207,7 +207,14 @@ class ProxyConnection {
       this.upstream?.end();
       return;
     }
-    if (this.pending.length === 0 && !this.intercepting) this.endBoth();
+    if (this.pending.length === 0 && !this.intercepting) {
+      this.endBoth();
+      return;
+    }
+    // A FIN while a response is open means the client is gone (as the engine's own Go server
+    // reads it): pass it on so the engine cancels the request, and stop any rewrite.
+    this.upstream?.end();
+    this.abort.abort();
   }
 
   private endBoth(): void {
@@ -319,6 +326,11 @@ class ProxyConnection {
   }
 
   private onUpstreamEnd(): void {
+    if (this.clientEnded && !this.clientRaw) {
+      for (const ex of this.pending.splice(0)) this.finish(ex, ex.answered ? undefined : 'the client closed the connection before the engine answered');
+      this.destroy();
+      return;
+    }
     const [first] = this.pending;
     if (first?.tunnel) {
       // The engine ended a hijacked stream: pass the end on; the client may still be writing.
