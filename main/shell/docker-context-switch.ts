@@ -1,0 +1,81 @@
+// The tray's "Use docker-caching for docker commands": remembers the user's choice across
+// launches, applies it while the proxy listens, and switches docker back on quit.
+// Never points docker at our socket while nothing listens on it.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { proxyContextActive, restorePreviousContext, useProxyContext, type DockerEnv } from '../engine/docker-context';
+
+export interface ContextSwitchSetup extends DockerEnv {
+  /** Our own folder (the config's): holds the remembered context and the user's choice. */
+  stateDir: string;
+  /** The socket we listen on, null while we do not. */
+  listening(): string | null;
+  report(message: string): void;
+}
+
+/** What to do at launch: apply the remembered choice, or undo a switch a crash left behind. */
+export function launchContextAction(wanted: boolean, active: boolean, listening: boolean): 'use' | 'restore' | 'none' {
+  if (wanted && listening) return 'use';
+  return active ? 'restore' : 'none';
+}
+
+export class DockerContextSwitch {
+  private readonly statePath: string;
+  private readonly choicePath: string;
+
+  constructor(private readonly setup: ContextSwitchSetup) {
+    this.statePath = join(setup.stateDir, 'docker-context.json');
+    this.choicePath = join(setup.stateDir, 'use-docker-context.json');
+  }
+
+  active(): boolean {
+    return proxyContextActive(this.setup);
+  }
+
+  /** The user's choice, kept across launches. */
+  wanted(): boolean {
+    try {
+      return JSON.parse(readFileSync(this.choicePath, 'utf8')).useDockerContext === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The tray click: switch and remember the choice. Failures are reported, in words. */
+  set(on: boolean): void {
+    try {
+      if (on) this.use();
+      else restorePreviousContext({ ...this.setup, statePath: this.statePath });
+      const temp = `${this.choicePath}.tmp`;
+      writeFileSync(temp, JSON.stringify({ useDockerContext: on }) + '\n');
+      renameSync(temp, this.choicePath);
+    } catch (err) {
+      this.setup.report((err as Error).message);
+    }
+  }
+
+  /** At launch: re-apply the remembered choice, or undo a switch left behind by a crash. */
+  applyAtLaunch(): void {
+    const action = launchContextAction(this.wanted(), this.active(), this.setup.listening() !== null);
+    try {
+      if (action === 'use') this.use();
+      if (action === 'restore') restorePreviousContext({ ...this.setup, statePath: this.statePath });
+    } catch (err) {
+      this.setup.report((err as Error).message);
+    }
+  }
+
+  /** On quit: docker goes back to what it used before; the choice stays remembered. */
+  restoreOnQuit(): void {
+    if (this.active()) restorePreviousContext({ ...this.setup, statePath: this.statePath });
+  }
+
+  private use(): void {
+    const socketPath = this.setup.listening();
+    if (socketPath === null) {
+      throw new Error('cannot point docker commands at docker-caching: the proxy is not listening (see the status line in the tray menu)');
+    }
+    const { warning } = useProxyContext({ ...this.setup, statePath: this.statePath, socketPath });
+    if (warning) this.setup.report(warning);
+  }
+}
