@@ -94,6 +94,11 @@ export interface ContextState {
   previousContext: string | null;
 }
 
+/** Our state file for a config file: beside it, so each config (and test run) has its own. */
+export function contextStatePath(configPath: string): string {
+  return join(dirname(configPath), 'docker-context.json');
+}
+
 export interface ContextSwitchOptions extends DockerEnv {
   /** Our state file (next to our config) remembering the previous context. */
   statePath: string;

@@ -1,13 +1,13 @@
 // The tray's "Use docker-caching for docker commands": remembers the user's choice across
 // launches, applies it while the proxy listens, and switches docker back on quit.
 // Never points docker at our socket while nothing listens on it.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { proxyContextActive, restorePreviousContext, useProxyContext, type DockerEnv } from '../engine/docker-context';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { contextStatePath, proxyContextActive, restorePreviousContext, useProxyContext, type DockerEnv } from '../engine/docker-context';
 
 export interface ContextSwitchSetup extends DockerEnv {
-  /** Our own folder (the config's): holds the remembered context and the user's choice. */
-  stateDir: string;
+  /** Our config file: the remembered context and the user's choice are kept beside it. */
+  configPath: string;
   /** The socket we listen on, null while we do not. */
   listening(): string | null;
   report(message: string): void;
@@ -24,8 +24,8 @@ export class DockerContextSwitch {
   private readonly choicePath: string;
 
   constructor(private readonly setup: ContextSwitchSetup) {
-    this.statePath = join(setup.stateDir, 'docker-context.json');
-    this.choicePath = join(setup.stateDir, 'use-docker-context.json');
+    this.statePath = contextStatePath(setup.configPath);
+    this.choicePath = join(dirname(setup.configPath), 'use-docker-context.json');
   }
 
   active(): boolean {
@@ -46,6 +46,7 @@ export class DockerContextSwitch {
     try {
       if (on) this.use();
       else restorePreviousContext({ ...this.setup, statePath: this.statePath });
+      mkdirSync(dirname(this.choicePath), { recursive: true });
       const temp = `${this.choicePath}.tmp`;
       writeFileSync(temp, JSON.stringify({ useDockerContext: on }) + '\n');
       renameSync(temp, this.choicePath);

@@ -137,14 +137,14 @@ describe('start at login', () => {
 describe('docker context switch', () => {
   function setup(listening: string | null = '/run/user/1000/docker-caching/docker.sock') {
     const home = mkdtempSync(join(tmpdir(), 'dc-switch-'));
-    const stateDir = join(home, '.config', 'docker-caching');
+    const configPath = join(home, '.config', 'docker-caching', 'config.yaml');
     mkdirSync(join(home, '.docker'), { recursive: true });
     writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ currentContext: 'colima', auths: {} }));
     const reports: string[] = [];
     let socket = listening;
-    const sw = new DockerContextSwitch({ env: {}, home, stateDir, listening: () => socket, report: (m) => reports.push(m) });
+    const sw = new DockerContextSwitch({ env: {}, home, configPath, listening: () => socket, report: (m) => reports.push(m) });
     const current = () => JSON.parse(readFileSync(join(home, '.docker', 'config.json'), 'utf8')).currentContext;
-    return { home, stateDir, sw, reports, current, setListening: (s: string | null) => (socket = s) };
+    return { home, configPath, sw, reports, current, setListening: (s: string | null) => (socket = s) };
   }
 
   it('decides at launch: apply the remembered choice while listening, else undo a leftover switch', () => {
@@ -165,6 +165,14 @@ describe('docker context switch', () => {
     sw.set(false);
     expect(current()).toBe('colima');
     expect(sw.wanted()).toBe(false);
+  });
+
+  it('remembers "off" even when it was never on', () => {
+    const { sw, current, reports } = setup();
+    sw.set(false);
+    expect(reports).toEqual([]);
+    expect(sw.wanted()).toBe(false);
+    expect(current()).toBe('colima');
   });
 
   it('restores docker on quit but keeps the choice for the next launch, which re-applies it', () => {
@@ -194,9 +202,9 @@ describe('docker context switch', () => {
   });
 
   it('reports an environment that will override the context', () => {
-    const { home, stateDir } = setup();
+    const { home, configPath } = setup();
     const reports: string[] = [];
-    const sw = new DockerContextSwitch({ env: { DOCKER_HOST: 'unix:///var/run/docker.sock' }, home, stateDir, listening: () => '/tmp/dc.sock', report: (m) => reports.push(m) });
+    const sw = new DockerContextSwitch({ env: { DOCKER_HOST: 'unix:///var/run/docker.sock' }, home, configPath, listening: () => '/tmp/dc.sock', report: (m) => reports.push(m) });
     sw.set(true);
     expect(reports).toEqual([expect.stringMatching(/^DOCKER_HOST=unix:\/\/\/var\/run\/docker\.sock is set.*unset DOCKER_HOST/)]);
   });
