@@ -1,0 +1,89 @@
+// `docker-caching resolve` as users run it: the built CLI, a config file, stdout and exit codes.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const CLI = resolve(__dirname, '../../dist/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'dc-resolve-'));
+const config = join(dir, 'config.yaml');
+writeFileSync(config, [
+  'version: 1',
+  'rules:',
+  '  - from: docker.io/library',
+  '    to: [localhost:5000, mirror.example.com/hub]',
+  '    name: hub mirror',
+  '  - from: quay.io',
+  '    block: "pulls from quay.io are not allowed here"',
+  '  - from: ghcr.io',
+  '    to: localhost:5001',
+  '    fallback: false',
+  '',
+].join('\n'));
+
+function resolveRef(...args: string[]) {
+  const res = spawnSync(process.execPath, [CLI, 'resolve', '--config', config, ...args], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe('docker-caching resolve', () => {
+  it('prints one JSON object with the normalised name, familiar form, action, candidates and rule', () => {
+    const res = resolveRef('--json', 'ubuntu');
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).toMatchObject({
+      input: 'ubuntu',
+      normalized: 'docker.io/library/ubuntu',
+      familiar: 'ubuntu',
+      action: 'mirror',
+      candidates: ['localhost:5000/ubuntu:latest', 'mirror.example.com/hub/ubuntu:latest', 'docker.io/library/ubuntu:latest'],
+      rule: { index: 0, from: 'docker.io/library', name: 'hub mirror', fallback: true },
+    });
+  });
+
+  it('keeps tags and digests, and honours fallback: false', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(JSON.parse(resolveRef('--json', `ghcr.io/org/app@${digest}`).stdout)).toMatchObject({
+      normalized: `ghcr.io/org/app@${digest}`, action: 'mirror', candidates: [`localhost:5001/org/app@${digest}`],
+    });
+    expect(JSON.parse(resolveRef('--json', 'ubuntu:18.04').stdout).candidates[0]).toBe('localhost:5000/ubuntu:18.04');
+  });
+
+  it('says block and pass', () => {
+    expect(JSON.parse(resolveRef('--json', 'quay.io/prom/prometheus').stdout)).toMatchObject({ action: 'block', candidates: [], message: 'pulls from quay.io are not allowed here' });
+    expect(JSON.parse(resolveRef('--json', 'gcr.io/distroless/static').stdout)).toMatchObject({ action: 'pass', candidates: ['gcr.io/distroless/static:latest'], rule: null });
+  });
+
+  it('prints a readable plan without --json', () => {
+    const res = resolveRef('ubuntu:18.04');
+    expect(res.stdout).toContain('normalized: docker.io/library/ubuntu:18.04');
+    expect(res.stdout).toContain('1. localhost:5000/ubuntu:18.04');
+    expect(res.stdout).toContain('3. docker.io/library/ubuntu:18.04 (original)');
+  });
+
+  it('rejects an invalid reference with exit 1 and one line', () => {
+    for (const bad of ['Ubuntu', 'ubuntu:', 'a'.repeat(300)]) {
+      const res = resolveRef('--json', bad);
+      expect(res.code).toBe(1);
+      expect(res.stdout).toBe('');
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+      expect(res.stderr).toContain('invalid reference');
+    }
+  });
+
+  it('reads references after -- as references, rejecting those that start with -', () => {
+    const res = resolveRef('--json', '--', '-ubuntu');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('invalid reference "-ubuntu"');
+    expect(resolveRef('--json', '--', 'ubuntu').code).toBe(0);
+  });
+
+  it('refuses an invalid config naming file and line', () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nrules:\n  - from: docker.io\n    to: [localhost:5000]\n    unknown: 1\n');
+    const res = spawnSync(process.execPath, [CLI, 'resolve', '--config', bad, 'ubuntu'], { encoding: 'utf8' });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`${bad}:5`);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { LogStore } from '../../main/engine/log-store';
+import type { LogDetail } from '../../shared/log';
+
+const entry = (path: string): Omit<LogDetail, 'seq'> => ({
+  time: 0, method: 'GET', path, route: 'other', status: null, pending: true, durationMs: 0, bytesIn: 0, bytesOut: 0,
+  action: 'passed', upgraded: false, requestHeaders: [['X-Registry-Auth', '<redacted>']], responseHeaders: [],
+});
+
+describe('LogStore', () => {
+  it('numbers entries, caps the ring and counts what it dropped', () => {
+    const store = new LogStore(3);
+    for (let i = 0; i < 5; i++) store.begin(entry(`/${i}`));
+    expect(store.snapshot().map((e) => [e.seq, e.path])).toEqual([[3, '/2'], [4, '/3'], [5, '/4']]);
+    expect(store.dropped).toBe(2);
+    expect(store.lastSeq).toBe(5);
+    expect(store.detail(1)).toBeNull();
+    expect(store.detail(5)?.requestHeaders).toEqual([['X-Registry-Auth', '<redacted>']]);
+  });
+
+  it('tells subscribers about begin, update and end, and stops after unsubscribe', () => {
+    const store = new LogStore(10);
+    const seen: string[] = [];
+    const off = store.subscribe((e, kind) => seen.push(`${kind}:${e.seq}`));
+    const e = store.begin(entry('/a'));
+    store.update(e);
+    store.end(e);
+    off();
+    store.begin(entry('/b'));
+    expect(seen).toEqual(['begin:1', 'update:1', 'end:1']);
+    expect(e.pending).toBe(false);
+  });
+
+  it('snapshots summaries without headers, limited to the newest', () => {
+    const store = new LogStore(10);
+    for (let i = 0; i < 4; i++) store.begin(entry(`/${i}`));
+    const snap = store.snapshot(2);
+    expect(snap.map((e) => e.path)).toEqual(['/2', '/3']);
+    expect('requestHeaders' in snap[0]!).toBe(false);
+  });
+
+  it('clear forgets retained entries but keeps numbering', () => {
+    const store = new LogStore(10);
+    store.begin(entry('/a'));
+    store.clear();
+    expect(store.snapshot()).toEqual([]);
+    expect(store.begin(entry('/b')).seq).toBe(2);
+  });
+});
