@@ -1,0 +1,148 @@
+// The running config: the last good Config from the file, its revision, and the file's
+// problem while the file on disk is invalid. Saves from the app and edits on disk both pass
+// through here, one at a time. An invalid file never replaces the last good config.
+// The revision goes up with every change listeners are told of: a save, a valid edit on
+// disk, or the file turning invalid (or valid again).
+import type { Document } from 'yaml';
+import type { ConfigProblem, ConfigState } from '../../shared/ipc';
+import { sameConfig, type Config } from '../../shared/config/schema';
+import { formatProblem, validateConfig } from '../../shared/config/validate';
+import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile, type ConfigFileRead, type ConfigFileWatcher } from './config-file';
+import type { ConfigHandle } from './engine';
+
+type Listener = (state: ConfigState) => void;
+
+export class ConfigStore implements ConfigHandle {
+  private revision = 1;
+  private closed = false;
+  private error: ConfigProblem | undefined;
+  private watcher: ConfigFileWatcher | undefined;
+  private readonly listeners = new Set<Listener>();
+  // Saves and reloads run one after another, so a reload never sees half of a save.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly path: string,
+    private config: Config,
+    /** The file's parsed document, onto which saves are applied to keep its comments. */
+    private doc: Document | null,
+    /** The file's text as last read or written; null when there is no file. */
+    private diskText: string | null,
+  ) {}
+
+  /**
+   * Loads the file (a missing file means the defaults) and starts watching it. Rejects with
+   * the one-line problem (`config.yaml:7: rules.0.to: ...`) when the file is invalid.
+   */
+  static async open(path: string): Promise<ConfigStore> {
+    const read = await loadConfigFile(path);
+    if (!read.ok) throw new Error(formatProblem(read.problem));
+    const store = new ConfigStore(path, read.config, read.doc, read.text);
+    store.watcher = watchConfigFile(path, () => void store.reload());
+    // An edit made between the first read and the watcher starting would otherwise be missed.
+    await store.reload();
+    return store;
+  }
+
+  get(): ConfigState {
+    return {
+      config: this.config,
+      revision: this.revision,
+      path: this.path,
+      ...(this.error === undefined ? {} : { error: this.error }),
+    };
+  }
+
+  save(config: Config, baseRevision: number): Promise<ConfigState> {
+    return this.serially(async () => {
+      if (baseRevision !== this.revision) {
+        throw new Error(
+          `the config file changed on disk since you loaded it (you started from revision ${baseRevision}, it is now at ${this.revision}): reload it and make your change again`,
+        );
+      }
+      return this.write(config);
+    });
+  }
+
+  setEnabled(enabled: boolean): Promise<ConfigState> {
+    return this.serially(() => this.write({ ...this.config, enabled }));
+  }
+
+  setRuleEnabled(index: number, enabled: boolean): Promise<ConfigState> {
+    return this.serially(() => {
+      const rules = this.config.rules;
+      if (index < 0 || index >= rules.length) {
+        throw new Error(`there is no rule number ${index}: the config has ${rules.length} rules, numbered from 0`);
+      }
+      return this.write({ ...this.config, rules: rules.map((rule, i) => (i === index ? { ...rule, enabled } : rule)) });
+    });
+  }
+
+  onChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops watching the file. */
+  close(): void {
+    this.closed = true;
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private async write(draft: Config): Promise<ConfigState> {
+    if (this.error !== undefined) {
+      throw new Error(
+        `the config file has an error, and saving now would overwrite the edit in progress: ${formatProblem(this.error)}; fix the file first`,
+      );
+    }
+    const checked = validateConfig(draft);
+    if (!checked.ok) {
+      const issues = checked.issues.map((issue) => (issue.field ? `${issue.field}: ${issue.message}` : issue.message));
+      throw new Error(`the config was not saved because it is invalid: ${issues.join('; ')}`);
+    }
+    if (sameConfig(checked.config, this.config)) return this.get();
+    const { text, doc } = renderConfigFile(this.path, checked.config, this.doc);
+    await writeConfigFile(this.path, text);
+    this.diskText = text;
+    this.doc = doc;
+    this.config = checked.config;
+    this.changed();
+    return this.get();
+  }
+
+  private reload(): Promise<void> {
+    return this.serially(async () => {
+      const read = await loadConfigFile(this.path);
+      if (!this.closed) this.accept(read);
+    });
+  }
+
+  private accept(read: ConfigFileRead): void {
+    // Our own save, or an event that changed nothing.
+    if (read.text === this.diskText && read.ok === (this.error === undefined)) return;
+    this.diskText = read.text;
+    if (read.ok) {
+      this.doc = read.doc;
+      if (this.error === undefined && sameConfig(read.config, this.config)) return;
+      this.config = read.config;
+      this.error = undefined;
+    } else {
+      if (this.error !== undefined && formatProblem(this.error) === formatProblem(read.problem)) return;
+      this.error = read.problem;
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    this.revision++;
+    const state = this.get();
+    for (const listener of this.listeners) listener(state);
+  }
+
+  private serially<T>(task: () => T | Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
