@@ -16,9 +16,16 @@ const STOP_DEADLINE_MS = 5_000;
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const engine = await startEngine({ configPath: opts.config, listen: opts.listen, upstream: opts.upstream, group: opts.group });
-  const out = process.stdout;
+  // Lines are gathered and written once per tick: stdout to a pipe is a synchronous write.
+  let pending = '';
+  const flush = () => {
+    process.stdout.write(pending);
+    pending = '';
+  };
   engine.logs.subscribe((entry, kind) => {
-    if (kind === 'end') out.write(formatLogLine(entry, opts.logFormat) + '\n');
+    if (kind !== 'end') return;
+    if (pending === '') setImmediate(flush);
+    pending += formatLogLine(entry, opts.logFormat) + '\n';
   });
   engine.config.onChange((state) => {
     if (state.error) {

@@ -52,8 +52,9 @@ export interface ProxyOptions {
   onUpstreamHealth?: (healthy: boolean, error?: string) => void;
 }
 
-/** Bodies of intercepted requests are small JSON or empty; anything larger is refused. */
-const MAX_INTERCEPTED_BODY = 1 << 20;
+/** Bodies of intercepted requests are small JSON (container create, pulls); larger ones are refused. */
+const MAX_INTERCEPTED_BODY = 8 << 20;
+const READ_BUFFER_SIZE = 64 * 1024;
 
 interface Exchange {
   entry: LogDetail;
@@ -132,12 +133,17 @@ class ProxyConnection {
       this.writeUpstream(buf);
       return;
     }
+    // Corked, so the head and body slices of one read leave in a single write.
+    const upstream = this.upstream;
+    upstream?.cork();
     try {
       this.requestReader.feed(buf);
     } catch (err) {
       if (err instanceof MalformedHttp) this.badRequest(err.message);
       else throw err;
       return;
+    } finally {
+      upstream?.uncork();
     }
     if (this.clientRaw) {
       // The rest of this read, after a hijack request, is already stdin.
@@ -243,7 +249,21 @@ class ProxyConnection {
     if (this.upstream && !this.upstream.destroyed && !this.upstream.readableEnded) return;
     const address = this.opts.upstream();
     this.upstreamAddress = formatUpstream(address);
-    const upstream = connect({ ...connectOptions(address), allowHalfOpen: true });
+    // The engine's bytes are read into a reused buffer (no allocation per read); a new one is
+    // taken only when a write to the client could not finish and still holds the old one.
+    let readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+    const upstream = connect({
+      ...connectOptions(address),
+      allowHalfOpen: true,
+      onread: {
+        buffer: () => readBuffer,
+        callback: (n: number, buf: Uint8Array) => {
+          this.onUpstreamData(reader, Buffer.from(buf.buffer, buf.byteOffset, n));
+          if (this.client.writableLength > 0) readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+          return true;
+        },
+      },
+    });
     if (address.kind === 'tcp') upstream.setNoDelay(true);
     this.upstream = upstream;
     let connected = false;
@@ -257,13 +277,7 @@ class ProxyConnection {
       connected = true;
       this.opts.onUpstreamHealth?.(true);
     });
-    upstream.on('data', (buf: Buffer) => {
-      try {
-        reader.feed(buf);
-      } catch (err) {
-        this.failUpstream(`the Docker engine at ${this.upstreamAddress} sent a malformed response (${(err as Error).message})`);
-      }
-    });
+
     upstream.on('end', () => {
       if (this.upstream !== upstream) return;
       this.onUpstreamEnd();
@@ -284,6 +298,18 @@ class ProxyConnection {
       if (this.clientRaw || this.pending.some((ex) => ex.tunnel)) this.destroy();
     });
     upstream.on('drain', () => this.client.resume());
+  }
+
+  private onUpstreamData(reader: MessageReader, buf: Buffer): void {
+    if (reader !== this.responseReader) return;
+    this.client.cork();
+    try {
+      reader.feed(buf);
+    } catch (err) {
+      this.failUpstream(`the Docker engine at ${this.upstreamAddress} sent a malformed response (${(err as Error).message})`);
+    } finally {
+      this.client.uncork();
+    }
   }
 
   /** The engine could not be reached: every waiting request gets a Docker-style 502. */

@@ -13,7 +13,7 @@ import { startServe } from '../harness/serve';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 class KeepAliveClient {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiting: ((b: Buffer) => void) | null = null;
   constructor(readonly socket: Socket) {
     socket.on('data', (d: Buffer) => {
@@ -138,7 +138,7 @@ function rssMiB(pid: number): number {
 
 async function main() {
   const dockerd = await startDockerd([]);
-  const serve = await startServe({ upstream: dockerd.host });
+  const serve = await startServe({ upstream: dockerd.host, quiet: true });
   const targets = { direct: dockerd.socket, serve: serve.socket };
   try {
     // A ~100 MB image for the stream workloads.
@@ -171,13 +171,15 @@ async function main() {
       const s = median(results.serve![metric]!);
       console.log(`| ${metric} | ${d.toFixed(1)} | ${s.toFixed(1)} | ${(s / d).toFixed(2)}x${higherIsBetter(metric) ? '' : ' (lower is better)'} |`);
     }
-    const idle = await idleStreams(serve.socket, 500, 3000);
-    const before = rssMiB(serve.child.pid!);
-    const held = idleStreams(serve.socket, 500, 3000);
+    // A fresh serve, so its memory reflects the idle streams rather than the workloads before.
+    const fresh = await startServe({ upstream: dockerd.host, quiet: true });
+    const before = rssMiB(fresh.child.pid!);
+    const held = idleStreams(fresh.socket, 500, 3000);
     await new Promise((r) => setTimeout(r, 2500));
-    const during = rssMiB(serve.child.pid!);
-    const second = await held;
-    console.log(`\n500 idle /events streams through serve: ${idle.open}/500 and ${second.open}/500 still open after 3 s; serve PSS ${during.toFixed(1)} MiB (idle ${before.toFixed(1)} MiB)`);
+    const during = rssMiB(fresh.child.pid!);
+    const { open } = await held;
+    await fresh.stop();
+    console.log(`\n500 idle /events streams through serve: ${open}/500 still open after 3 s; serve PSS ${during.toFixed(1)} MiB with them (${before.toFixed(1)} MiB before)`);
     const input = Array.from({ length: 2000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`).join('\n') + '\n';
     const out = docker(serve.host, ['run', '-i', '--rm', '--network', 'none', 'bench/busybox:1', 'cat'], { input });
     console.log(`docker run -i through serve: output ${out === input ? 'intact' : 'CORRUPTED'} (${input.length} bytes)`);

@@ -27,6 +27,8 @@ export interface ServeOptions {
   home?: string;
   env?: NodeJS.ProcessEnv;
   extraArgs?: string[];
+  /** Discard the request log (benchmarks: the reader's own parsing would cost CPU). */
+  quiet?: boolean;
 }
 
 export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
@@ -38,12 +40,12 @@ export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
   args.push('--config', opts.config ?? join(home, 'config.yaml'));
   args.push(...(opts.extraArgs ?? []));
   const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_RUNTIME_DIR: '', DOCKER_HOST: '', ...opts.env };
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const entries: LogEntry[] = [];
   let partial = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
     const lines = (partial + chunk).split('\n');
     partial = lines.pop()!;
