@@ -1,0 +1,131 @@
+// The strip across the top of the window: which view, where the proxy listens (with a copy
+// button), the upstream engine and its health, the master switch and the counters.
+import { useEffect, useState, type ReactElement } from 'react';
+import { invoke } from '../api';
+import { selectDirty } from '../store/config-slice';
+import { useApp } from '../store/store';
+import { Switch } from '../ui/controls';
+import { formatBytes, formatCount } from '../ui/format';
+import { Icon } from '../ui/icons';
+
+function Tabs(): ReactElement {
+  const view = useApp((s) => s.view);
+  const showView = useApp((s) => s.showView);
+  const dirty = useApp(selectDirty);
+  return (
+    <div className="tabs" role="tablist" aria-label="View">
+      <button type="button" role="tab" id="tab-inspector" aria-controls="view-inspector" aria-selected={view === 'inspector'}
+        className="tab" onClick={() => showView('inspector')}>
+        <Icon name="list" /> Inspector
+      </button>
+      <button type="button" role="tab" id="tab-rules" aria-controls="view-rules" aria-selected={view === 'rules'}
+        className="tab" onClick={() => showView('rules')}>
+        <Icon name="rules" /> Rules{dirty && <span className="tab-dot" title="Unsaved changes" aria-label="(unsaved changes)" />}
+      </button>
+    </div>
+  );
+}
+
+function Socket(): ReactElement | null {
+  const listening = useApp((s) => s.status?.listening ?? null);
+  const listenError = useApp((s) => s.status?.listenError);
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  useEffect(() => {
+    if (!copied) return;
+    const t = setTimeout(() => setCopied(null), 1500);
+    return () => clearTimeout(t);
+  }, [copied]);
+  if (!listening) {
+    return (
+      <div className="strip-item strip-error" role="status">
+        <span className="dot dot-bad" /> Not listening{listenError ? `: ${listenError}` : ''}
+      </div>
+    );
+  }
+  const copy = async (): Promise<void> => setCopied((await invoke('app.copyText', listening)).ok ? 'yes' : 'failed');
+  return (
+    <div className="strip-item strip-socket">
+      <span className="strip-label">Socket</span>
+      <code className="strip-value" title={listening}>{listening}</code>
+      <button type="button" className="icon-button" aria-label="Copy socket path" title="Copy socket path" onClick={copy}>
+        <Icon name={copied === 'yes' ? 'check' : 'copy'} />
+      </button>
+      <span className="sr-only" role="status">{copied === 'yes' ? 'Socket path copied' : copied === 'failed' ? 'Could not copy the socket path' : ''}</span>
+    </div>
+  );
+}
+
+function Upstream(): ReactElement | null {
+  const upstream = useApp((s) => s.status?.upstream);
+  if (!upstream) return null;
+  const title = upstream.healthy ? `Docker Engine ${upstream.version ?? ''} at ${upstream.address}` : upstream.error ?? 'unreachable';
+  return (
+    <div className="strip-item" title={title}>
+      <span className="strip-label">Upstream</span>
+      <span className={`dot ${upstream.healthy ? 'dot-good' : 'dot-bad'}`} aria-hidden="true" />
+      <code className="strip-value">{upstream.address}</code>
+      <span className={upstream.healthy ? 'muted' : 'strip-bad'}>
+        {upstream.healthy ? (upstream.version ? `Engine ${upstream.version}` : 'healthy') : 'unreachable'}
+      </span>
+    </div>
+  );
+}
+
+function Counters(): ReactElement | null {
+  const counters = useApp((s) => s.status?.counters);
+  if (!counters) return null;
+  const items: [string, string, string][] = [
+    ['redirected', formatCount(counters.redirected), 'Pulls served by a mirror'],
+    ['fell back', formatCount(counters.fellBack), 'Pulls that fell back to the original registry'],
+    ['blocked', formatCount(counters.blocked), 'Pulls refused by a block rule'],
+    ['from mirrors', formatBytes(counters.bytesFromMirrors), 'Bytes pulled from mirrors'],
+  ];
+  return (
+    <dl className="counters" aria-label="Counters">
+      {items.map(([label, value, title]) => (
+        <div key={label} className="counter" title={title}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function MasterSwitch(): ReactElement | null {
+  const enabled = useApp((s) => s.status?.enabled ?? s.saved?.config.enabled);
+  const switching = useApp((s) => s.switching);
+  const setEnabled = useApp((s) => s.setEnabled);
+  if (enabled === undefined) return null;
+  return (
+    <div className="strip-item master-switch">
+      <label htmlFor="master-switch" className={enabled ? '' : 'muted'}>Redirect pulls</label>
+      <Switch id="master-switch" label="Redirect pulls through mirrors" checked={enabled} disabled={switching}
+        onChange={(on) => void setEnabled(on)} />
+    </div>
+  );
+}
+
+export function HeaderStrip(): ReactElement {
+  const statusError = useApp((s) => s.statusError);
+  return (
+    <header className="header">
+      <div className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span className="brand-name">docker-caching</span>
+        </div>
+        <Tabs />
+        <span className="toolbar-spacer" />
+        <MasterSwitch />
+      </div>
+      <div className="strip" aria-label="Proxy status">
+        <Socket />
+        <Upstream />
+        <span className="toolbar-spacer" />
+        <Counters />
+      </div>
+      {statusError && <div className="strip-alert" role="alert">{statusError}</div>}
+    </header>
+  );
+}

@@ -1,0 +1,243 @@
+// Everything known about the selected request, fetched on demand with `logs.detail`: the
+// request line before and after the rewrite, the rewrite trace, pull progress, the error in
+// plain words and the redacted headers. Refetched while the request is still running.
+import { useEffect, useRef, useState, type ReactElement } from 'react';
+import type { CandidateAttempt, FollowUp, LogDetail, LogEntry, RewriteTrace } from '../../shared/log';
+import { REDACTED } from '../../shared/log';
+import { invoke } from '../api';
+import { logModel } from '../logs/log-model';
+import { useApp } from '../store/store';
+import { ActionBadge, EmptyState, StatusCode } from '../ui/controls';
+import { formatBytes, formatClock, formatDuration } from '../ui/format';
+import { Icon } from '../ui/icons';
+import { diffLines, readablePath, type DiffPart } from './diff';
+
+/** While a request runs, its detail is fetched again at most this often. */
+const REFRESH_MS = 500;
+
+type Loaded = { seq: number; detail: LogDetail | null; error?: string };
+
+function useDetail(entry: LogEntry | null): Loaded | null {
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const lastFetch = useRef(0);
+  const seq = entry?.seq ?? null;
+  useEffect(() => {
+    if (seq === null) return;
+    let cancelled = false;
+    const fetchNow = async (): Promise<void> => {
+      lastFetch.current = performance.now();
+      const result = await invoke('logs.detail', seq);
+      if (cancelled) return;
+      setLoaded(result.ok ? { seq, detail: result.value } : { seq, detail: null, error: result.error });
+    };
+    const wait = Math.max(0, lastFetch.current + REFRESH_MS - performance.now());
+    const timer = setTimeout(fetchNow, loaded?.seq === seq ? wait : 0);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+    // Refetch when the summary changes (same seq, newer object) or another row is picked.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [seq, entry]);
+  return loaded?.seq === seq ? loaded : null;
+}
+
+function Diff({ parts, sign }: { parts: DiffPart[]; sign: '-' | '+' }): ReactElement {
+  return (
+    <div className={`diff-line diff-${sign === '-' ? 'before' : 'after'}`}>
+      <span className="diff-sign" aria-hidden="true">{sign}</span>
+      <code>
+        {parts.map((p, i) => (p.kind === 'same' ? <span key={i}>{p.text}</span>
+          : p.kind === 'removed' ? <del key={i}>{p.text}</del> : <ins key={i}>{p.text}</ins>))}
+      </code>
+    </div>
+  );
+}
+
+function RequestLine({ entry, detail }: { entry: LogEntry; detail: LogDetail | null }): ReactElement {
+  const before = `${entry.method} ${readablePath(entry.path)}`;
+  const forwarded = detail?.forwardedPath;
+  if (forwarded === undefined || forwarded === entry.path) {
+    return (
+      <section className="detail-section" aria-label="Request line">
+        <h3>Request line</h3>
+        <div className="diff-line"><code>{before}</code></div>
+        <p className="muted small">{detail ? 'Forwarded to the engine as received.' : ''}</p>
+      </section>
+    );
+  }
+  const diff = diffLines(before, `${entry.method} ${readablePath(forwarded)}`);
+  return (
+    <section className="detail-section" aria-label="Request line">
+      <h3>Request line <span className="muted small">as received, then as forwarded</span></h3>
+      <div className="diff">
+        <Diff parts={diff.before} sign="-" />
+        <Diff parts={diff.after} sign="+" />
+      </div>
+    </section>
+  );
+}
+
+const outcomeText: Record<CandidateAttempt['outcome'], string> = { ok: 'pulled', failed: 'failed', skipped: 'skipped' };
+
+function Candidates({ trace, total }: { trace: RewriteTrace; total: number }): ReactElement {
+  const span = Math.max(total, ...trace.candidates.map((c) => c.startedMs + c.durationMs), 1);
+  return (
+    <ol className="candidates" aria-label="Candidates tried">
+      {trace.candidates.map((c, i) => (
+        <li key={i} className={`candidate candidate-${c.outcome}`}>
+          <span className="candidate-n">{i + 1}</span>
+          <span className={`tag tag-${c.kind}`}>{c.kind}</span>
+          <code className="candidate-ref">{c.ref}</code>
+          <span className={`outcome outcome-${c.outcome}`}>{outcomeText[c.outcome]}</span>
+          <span className="candidate-time">{formatDuration(c.durationMs)}</span>
+          <span className="waterfall" aria-hidden="true">
+            <span className="waterfall-bar" style={{ left: `${(c.startedMs / span) * 100}%`, width: `${Math.max(1, (c.durationMs / span) * 100)}%` }} />
+          </span>
+          {c.reason && <span className="candidate-reason">{c.reason}</span>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function FollowUps({ title, items }: { title: string; items: FollowUp[] }): ReactElement | null {
+  if (items.length === 0) return null;
+  return (
+    <div className="followups">
+      <span className="kv-key">{title}</span>
+      <ul>
+        {items.map((f, i) => (
+          <li key={i}>
+            <span className={`outcome outcome-${f.ok ? 'ok' : 'failed'}`}>{f.ok ? 'done' : 'failed'}</span> <code>{f.ref}</code>
+            {f.error && <span className="candidate-reason">{f.error}</span>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Trace({ trace, entry }: { trace: RewriteTrace; entry: LogEntry }): ReactElement {
+  const rule = trace.rule;
+  return (
+    <section className="detail-section" aria-label="Rewrite trace">
+      <h3>Rewrite trace</h3>
+      <dl className="kv">
+        <dt>Image</dt><dd><code>{trace.original}</code></dd>
+        <dt>Rule</dt>
+        <dd>{rule ? <>#{rule.index + 1} <code>{rule.from}</code>{rule.name ? <span className="muted"> · {rule.name}</span> : null}</> : <span className="muted">no rule matched: passed through</span>}</dd>
+        <dt>Plan</dt><dd>{trace.action === 'mirror' ? 'pull from mirrors' : trace.action === 'block' ? 'block the pull' : 'pass through unchanged'}</dd>
+        {trace.mappedTo && <><dt>Digest</dt><dd><code>{trace.mappedTo}</code></dd></>}
+        {trace.source && <><dt>Came from</dt><dd><code className="source">{trace.source}</code></dd></>}
+      </dl>
+      {trace.candidates.length > 0 && <Candidates trace={trace} total={entry.durationMs} />}
+      <FollowUps title="Tagged" items={trace.retag} />
+      <FollowUps title="Untagged" items={trace.untag} />
+    </section>
+  );
+}
+
+function Progress({ detail }: { detail: LogDetail }): ReactElement | null {
+  const p = detail.progress;
+  if (!p) return null;
+  const fraction = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.layers > 0 ? p.layersDone / p.layers : 0;
+  return (
+    <section className="detail-section" aria-label="Pull progress">
+      <h3>Pull progress</h3>
+      <div className="progress" role="progressbar" aria-label="Pull progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <span className="progress-bar" style={{ width: `${Math.min(100, fraction * 100)}%` }} />
+      </div>
+      <dl className="kv">
+        <dt>Layers</dt><dd>{p.layersDone} of {p.layers}</dd>
+        <dt>Bytes</dt><dd>{formatBytes(p.bytesDone)} of {formatBytes(p.bytesTotal)}</dd>
+        <dt>Time</dt><dd>{detail.pending ? `${formatDuration(detail.durationMs)} so far` : formatDuration(detail.durationMs)}</dd>
+      </dl>
+    </section>
+  );
+}
+
+function Headers({ title, headers }: { title: string; headers: [string, string][] }): ReactElement {
+  return (
+    <section className="detail-section" aria-label={title}>
+      <h3>{title}</h3>
+      {headers.length === 0 ? <p className="muted small">None</p> : (
+        <table className="headers">
+          <tbody>
+            {headers.map(([name, value], i) => (
+              <tr key={i}>
+                <th scope="row">{name}</th>
+                <td className={value === REDACTED ? 'redacted' : undefined}>{value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function DetailPane(): ReactElement {
+  useApp((s) => s.logRevision);
+  const seq = useApp((s) => s.selectedSeq);
+  const setDetailOpen = useApp((s) => s.setDetailOpen);
+  const entry = seq === null ? null : logModel.entryBySeq(seq);
+  const loaded = useDetail(entry);
+  const detail = loaded?.detail ?? null;
+
+  const close = (): void => {
+    setDetailOpen(false);
+    document.querySelector<HTMLElement>('.list')?.focus();
+  };
+
+  let body: ReactElement;
+  if (!entry) {
+    body = <EmptyState title="Request no longer in the log">It was cleared or dropped by the cap.</EmptyState>;
+  } else {
+    const error = entry.error ?? detail?.error;
+    body = (
+      <>
+        <div className="detail-head">
+          <div className="detail-title">
+            <ActionBadge action={entry.action} />
+            <span className={`method method-${entry.method.toLowerCase()}`}>{entry.method}</span>
+            <span className="detail-route">{entry.route}</span>
+            <StatusCode status={entry.status} pending={entry.pending} />
+          </div>
+          <div className="detail-meta muted">
+            <span>{formatClock(entry.time)}</span>
+            <span>{entry.pending ? 'running…' : formatDuration(entry.durationMs)}</span>
+            <span>{formatBytes(entry.bytesIn)} in · {formatBytes(entry.bytesOut)} out</span>
+            {entry.apiVersion && <span>API {entry.apiVersion}</span>}
+            <span>#{entry.seq}</span>
+          </div>
+          {entry.image && <div className="detail-image"><code>{entry.image}</code></div>}
+        </div>
+        {error && (
+          <section className="detail-section" aria-label="Error">
+            <div className="callout callout-bad" role="note"><Icon name="alert" /> <span>{error}</span></div>
+          </section>
+        )}
+        <RequestLine entry={entry} detail={detail} />
+        {entry.rewrite && <Trace trace={entry.rewrite} entry={entry} />}
+        {detail && <Progress detail={detail} />}
+        {loaded?.error && <p className="callout callout-bad">Could not load the details: {loaded.error}</p>}
+        {loaded && !loaded.error && !detail && <p className="muted small">Headers are no longer held by the engine (its log has moved on).</p>}
+        {detail && <Headers title="Request headers" headers={detail.requestHeaders} />}
+        {detail && <Headers title="Response headers" headers={detail.responseHeaders} />}
+      </>
+    );
+  }
+
+  return (
+    <aside className="detail" aria-label="Request detail" tabIndex={-1}>
+      <div className="detail-bar">
+        <span className="detail-bar-title">Request</span>
+        <button type="button" className="icon-button" aria-label="Close detail" title="Close (Esc)" onClick={close}>
+          <Icon name="close" />
+        </button>
+      </div>
+      <div className="detail-scroll" onKeyDown={(e) => { if (e.key === 'Escape') close(); }}>{body}</div>
+    </aside>
+  );
+}

@@ -1,0 +1,107 @@
+// The rule editor: the save bar (Save, Revert, unsaved state), banners for changes made on
+// disk while editing and for a config file that is invalid, the rule list, the form for the
+// selected rule and "Try an image".
+import { useCallback, useMemo, useState, type ReactElement } from 'react';
+import { formatProblem } from '../../shared/config/validate';
+import { selectDirty } from '../store/config-slice';
+import { useApp } from '../store/store';
+import { EmptyState } from '../ui/controls';
+import { Icon } from '../ui/icons';
+import { RuleForm, type Touched } from './RuleForm';
+import { RuleList } from './RuleList';
+import { TryImage } from './TryImage';
+import { draftIssues } from './validation';
+
+function SaveBar(): ReactElement {
+  const dirty = useApp(selectDirty);
+  const saving = useApp((s) => s.saving);
+  const issues = useApp((s) => draftIssues(s.draft));
+  const saveAttempted = useApp((s) => s.saveAttempted);
+  const path = useApp((s) => s.saved?.path ?? '');
+  const revision = useApp((s) => s.saved?.revision ?? 0);
+  const { save, revert } = useApp.getState();
+  return (
+    <div className="savebar" role="region" aria-label="Save changes">
+      <div className="savebar-file">
+        <span className="muted small">Config file</span>
+        <code className="small" title={`revision ${revision}`}>{path}</code>
+      </div>
+      <span className="toolbar-spacer" />
+      {dirty && <span className="unsaved" role="status"><span className="dot dot-warn" aria-hidden="true" /> Unsaved changes</span>}
+      {saveAttempted && issues.length > 0 && (
+        <span className="savebar-problems" role="alert">Fix {issues.length === 1 ? 'the problem' : `${issues.length} problems`} before saving</span>
+      )}
+      <button type="button" className="button" disabled={!dirty || saving} onClick={revert}><Icon name="undo" /> Revert</button>
+      <button type="button" className="button button-primary" disabled={!dirty || saving} onClick={() => void save()}>
+        <Icon name="save" /> {saving ? 'Saving…' : 'Save'}
+      </button>
+    </div>
+  );
+}
+
+function Banners(): ReactElement {
+  const incoming = useApp((s) => s.incoming);
+  const fileError = useApp((s) => s.saved?.error);
+  const saveError = useApp((s) => s.saveError);
+  const { reloadIncoming, overwriteIncoming } = useApp.getState();
+  return (
+    <>
+      {incoming && (
+        <div className="banner banner-warn" role="alert">
+          <Icon name="refresh" />
+          <span>The config file changed on disk while you were editing (revision {incoming.revision}). Load it and lose your changes, or save yours over it?</span>
+          <span className="toolbar-spacer" />
+          <button type="button" className="button" onClick={reloadIncoming}>Load from disk</button>
+          <button type="button" className="button button-primary" onClick={() => void overwriteIncoming()}>Save mine over it</button>
+        </div>
+      )}
+      {fileError && (
+        <div className="banner banner-bad" role="alert">
+          <Icon name="alert" />
+          <span>The config file on disk is invalid, so the last good rules stay in force: <code>{formatProblem(fileError)}</code></span>
+        </div>
+      )}
+      {saveError && (
+        <div className="banner banner-bad" role="alert">
+          <Icon name="alert" /><span>Not saved: {saveError}</span>
+        </div>
+      )}
+    </>
+  );
+}
+
+export function RuleEditor(): ReactElement {
+  const loaded = useApp((s) => s.draft !== null);
+  const configError = useApp((s) => s.configError);
+  const hasRules = useApp((s) => (s.draft?.rules.length ?? 0) > 0);
+  const [touchedSet, setTouchedSet] = useState<ReadonlySet<string>>(new Set());
+  const [announcement, setAnnouncement] = useState('');
+  const touch = useCallback((field: string) => setTouchedSet((t) => (t.has(field) ? t : new Set(t).add(field))), []);
+  const touched: Touched = useMemo(() => ({ has: (f) => touchedSet.has(f), touch }), [touchedSet, touch]);
+
+  if (!loaded) {
+    return (
+      <div className="rules-view" id="view-rules" role="tabpanel" aria-labelledby="tab-rules">
+        <EmptyState title={configError ? 'Could not load the rules' : 'Loading the rules…'}>{configError}</EmptyState>
+      </div>
+    );
+  }
+  return (
+    <div className="rules-view" id="view-rules" role="tabpanel" aria-labelledby="tab-rules">
+      <SaveBar />
+      <Banners />
+      <div className="rules-body">
+        <RuleList announce={setAnnouncement} />
+        <div className="rule-form-wrap">
+          {hasRules ? <RuleForm touched={touched} /> : (
+            <EmptyState title="Nothing to edit yet" icon={<Icon name="rules" size={28} />}>
+              A mirror rule sends matching pulls to the mirrors you list, in order; a block rule refuses them with your message.
+            </EmptyState>
+          )}
+        </div>
+        <TryImage />
+      </div>
+      <div className="sr-only" role="status" aria-live="polite">{announcement}</div>
+    </div>
+  );
+}
