@@ -55,6 +55,14 @@ export interface ProxyOptions {
 /** Bodies of intercepted requests are small JSON (container create, pulls); larger ones are refused. */
 const MAX_INTERCEPTED_BODY = 8 << 20;
 const READ_BUFFER_SIZE = 64 * 1024;
+/**
+ * write() returns false for any chunk over the high-water mark even when the kernel took it
+ * at once; with the default 16 KiB every 64 KiB read of a stream would pause and resume the
+ * reading side. Backpressure starts once this much is really queued.
+ */
+const HIGH_WATER_MARK = 512 * 1024;
+/** A stream option net.connect passes on to the socket; its types leave it out. */
+const STREAM_OPTIONS: object = { highWaterMark: HIGH_WATER_MARK };
 
 interface Exchange {
   entry: LogDetail;
@@ -70,7 +78,7 @@ interface Exchange {
 
 export function createProxyServer(opts: ProxyOptions): Server & { closeAllConnections(): void } {
   const connections = new Set<ProxyConnection>();
-  const server = createServer({ allowHalfOpen: true, pauseOnConnect: false }, (client) => {
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: false, highWaterMark: HIGH_WATER_MARK }, (client) => {
     const conn = new ProxyConnection(client, opts, () => connections.delete(conn));
     connections.add(conn);
   });
@@ -254,6 +262,7 @@ class ProxyConnection {
     let readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
     const upstream = connect({
       ...connectOptions(address),
+      ...STREAM_OPTIONS,
       allowHalfOpen: true,
       onread: {
         buffer: () => readBuffer,
