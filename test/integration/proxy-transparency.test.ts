@@ -100,6 +100,23 @@ describe.each(DOCKER_CLIS)('docker CLI %s through serve', (cli) => {
   });
 });
 
+describe('BuildKit through serve', () => {
+  // Debian's 20.10 CLI has BuildKit built in (CLI 28 needs the buildx plugin, absent here):
+  // the build session is an h2c upgrade (101) carrying the context both ways.
+  it('builds with BuildKit over the upgraded /session connection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-bk-'));
+    writeFileSync(join(dir, 'hello.txt'), 'from the build context\n');
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${IMAGE}\nCOPY hello.txt /hello.txt\nCMD ["cat", "/hello.txt"]\n`);
+    const tag = `dc-test/buildkit-${Date.now()}:1`;
+    docker(serve.host, ['build', '-t', tag, dir], { cli: '/usr/bin/docker', env: { DOCKER_BUILDKIT: '1' } });
+    expect(docker(serve.host, ['run', '--rm', '--network', 'none', tag]).trim()).toBe('from the build context');
+    const session = await serve.waitForEntry((e) => e.route === 'build session' && !e.pending);
+    expect(session).toMatchObject({ status: 101, upgraded: true });
+    expect(session.bytesIn).toBeGreaterThan(0);
+    docker(serve.host, ['rmi', tag]);
+  });
+});
+
 describe('raw HTTP through serve', () => {
   it('answers HEAD /_ping and GET /_ping with and without the version prefix', async () => {
     const head = await raw('HEAD', '/_ping');

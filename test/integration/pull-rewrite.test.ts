@@ -276,6 +276,28 @@ describe('mirror credentials', () => {
   });
 });
 
+describe('mirror credentials from a credential helper', () => {
+  it('asks docker-credential-<helper> named in credHelpers for the mirror host', async () => {
+    const user = inject('authMirrorUser');
+    const password = inject('authMirrorPassword');
+    const name = unique('helper');
+    publish(`${authMirror}/${name}:1`, 'via-helper', { user, password });
+    const home = mkdtempSync(join(tmpdir(), 'dc-rw-'));
+    const bin = join(home, 'bin');
+    mkdirSync(bin);
+    // A real helper program speaking the docker-credential protocol: host on stdin, JSON out.
+    writeFileSync(join(bin, 'docker-credential-dctest'), `#!/bin/sh\nread host\n[ "$1" = get ] && [ "$host" = "${authMirror}" ] && printf '{"ServerURL":"%s","Username":"${user}","Secret":"${password}"}' "$host" && exit 0\necho "credentials not found" >&2; exit 1\n`, { mode: 0o755 });
+    mkdirSync(join(home, '.docker'));
+    writeFileSync(join(home, '.docker/config.json'), JSON.stringify({ credHelpers: { [authMirror]: 'dctest' } }));
+    writeFileSync(join(home, 'config.yaml'), `version: 1\nrules:\n  - from: ${origin}\n    to: ${authMirror}\n    fallback: false\n`);
+    const s = await startServe({ upstream: host, home, env: { PATH: `${bin}:${process.env.PATH}` } });
+    running.push(s);
+    docker(s.host, ['pull', `${origin}/${name}:1`]);
+    expect(marker(s, `${origin}/${name}:1`)).toBe('via-helper');
+    expect(s.stdout() + s.stderr()).not.toContain(password);
+  });
+});
+
 async function waitFor(cond: () => boolean, ms = 10_000) {
   const end = Date.now() + ms;
   while (!cond()) {
