@@ -140,6 +140,8 @@ async function run(): Promise<void> {
       useDockerContext: (on) => {
         contextSwitch.set(on);
         trayController.refresh();
+        // The engine reads the current context when asked; windows hear of the switch now.
+        events.broadcast('status.changed', engine.status());
       },
       setStartAtLogin: (on) => {
         try {

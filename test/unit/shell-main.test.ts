@@ -242,6 +242,8 @@ describe('the app started from its built main bundle', () => {
     const dockerConfig = join(home, '.docker', 'config.json');
     expect(JSON.parse(readFileSync(dockerConfig, 'utf8'))).toEqual({ currentContext: 'docker-caching' });
     await until('the menu rebuilt', () => menuItem('Use docker-caching for docker commands').checked === true);
+    const pushed = fake.rec.windows[0]!.sent.filter(([event]) => event === 'status.changed').at(-1);
+    expect(pushed?.[1]).toMatchObject({ dockerContextActive: true });
 
     clickItem('Quit docker-caching');
     expect(fake.rec.quitted).toBe(false);
