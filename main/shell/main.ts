@@ -7,6 +7,7 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { startEngine } from '../engine/start';
+import { appMenu } from './app-menu';
 import { serveAppFile } from './app-protocol';
 import { DockerContextSwitch } from './docker-context-switch';
 import { EngineEvents } from './event-batcher';
@@ -124,6 +125,8 @@ async function run(): Promise<void> {
     isQuitting: () => quitSequence.quitting,
     report,
   });
+
+  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenu(process.platform, { openView: (view) => windows.show(view), quit: () => app.quit() })));
 
   const iconPath = (state: TrayIconState) => join(assets, 'tray', trayIconFile(state, process.platform, nativeTheme.shouldUseDarkColors));
   const tray = new Tray(iconPath(trayIconState(engine.status())));

@@ -34,6 +34,7 @@ function fakeElectron() {
     errorBoxes: [] as string[],
     permissionRequest: undefined as undefined | ((wc: unknown, p: string, cb: (granted: boolean) => void) => void),
     exitCode: undefined as number | undefined,
+    appMenu: [] as MenuItemConstructorOptions[],
     quits: 0,
     quitted: false,
   };
@@ -129,7 +130,10 @@ function fakeElectron() {
       },
     },
     ipcMain: { handle: (channel: string, handler: Handler) => rec.ipc.set(channel, handler), removeHandler: (channel: string) => rec.ipc.delete(channel) },
-    Menu: { buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({ template }) },
+    Menu: {
+      buildFromTemplate: (template: MenuItemConstructorOptions[]) => ({ template }),
+      setApplicationMenu: (menu: { template: MenuItemConstructorOptions[] }) => void (rec.appMenu = menu.template),
+    },
     Tray: FakeTray,
     BrowserWindow: FakeWindow,
     nativeTheme: Object.assign(new EventEmitter(), { shouldUseDarkColors: false }),
@@ -191,6 +195,7 @@ afterAll(async () => {
 describe('the app started from its built main bundle', () => {
   it('starts the engine and shows its state in the tray', async () => {
     expect(fake.rec.errorBoxes).toEqual([]);
+    expect(fake.rec.appMenu.map((m) => m.label ?? m.role)).toEqual(['File', 'editMenu', 'viewMenu', 'windowMenu']);
     expect(labels()[0]).toBe(`Listening at ${socket}`);
     expect(labels()).toEqual(expect.arrayContaining(['Redirect pulls', 'Open Inspector', 'Edit Rules…', 'Use docker-caching for docker commands', 'Quit docker-caching']));
     // Nothing serves the upstream socket: the error icon, one that exists.

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
+import type { MenuItemConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PushEvent } from '../../shared/ipc';
+import { appMenu } from '../../main/shell/app-menu';
 import { EngineEvents } from '../../main/shell/event-batcher';
 import { closeAction, viewUrl, WindowManager, type AppWindow } from '../../main/shell/window-manager';
 import { windowOptions } from '../../main/shell/window-options';
@@ -191,5 +193,32 @@ describe('window manager', () => {
     expect(closeAction(false)).toBe('hide');
     expect(closeAction(true)).toBe('close');
     expect(viewUrl('inspector', 'http://127.0.0.1:3000')).toBe('http://127.0.0.1:3000/index.html#inspector');
+  });
+});
+
+describe('window menu', () => {
+  const run = (platform: NodeJS.Platform) => {
+    const calls: unknown[][] = [];
+    const menu = appMenu(platform, { openView: (view) => calls.push(['openView', view]), quit: () => calls.push(['quit']) });
+    const first = menu[0]!.submenu as MenuItemConstructorOptions[];
+    const click = (label: string) => (first.find((i) => i.label === label)!.click as () => void)();
+    return { menu, first, calls, click };
+  };
+
+  it('offers the views and Quit, so the app can be left even where no tray shows', () => {
+    const { first, calls, click, menu } = run('linux');
+    expect(menu[0]!.label).toBe('File');
+    expect(first.map((i) => i.label ?? i.role ?? i.type)).toEqual(['Open Inspector', 'Edit Rules…', 'separator', 'close', 'Quit docker-caching']);
+    expect(first.find((i) => i.label === 'Quit docker-caching')!.accelerator).toBe('CmdOrCtrl+Q');
+    click('Open Inspector');
+    click('Edit Rules…');
+    click('Quit docker-caching');
+    expect(calls).toEqual([['openView', 'inspector'], ['openView', 'rules'], ['quit']]);
+  });
+
+  it('keeps the standard edit and view roles (copy and paste on macOS, zoom) under the app menu on macOS', () => {
+    const { menu, first } = run('darwin');
+    expect(menu.map((m) => m.label ?? m.role)).toEqual(['docker-caching', 'editMenu', 'viewMenu', 'windowMenu']);
+    expect(first.at(-1)!.label).toBe('Quit docker-caching');
   });
 });
