@@ -30,9 +30,9 @@ if (!app.requestSingleInstanceLock()) {
   app.exit(0);
 } else {
   app.on('window-all-closed', () => {
-    // Closing windows never quits: the tray does (see QuitSequence).
+    // Closing windows never quits: Quit in the tray or the window menu does (see QuitSequence).
   });
-  app.whenReady().then(run, (err: Error) => fail(err));
+  app.whenReady().then(run).catch((err: Error) => fail(err));
 }
 
 function report(message: string): void {
