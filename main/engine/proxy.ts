@@ -105,6 +105,8 @@ class ProxyConnection {
   private intercepting: { exchange: Exchange; head: RequestHead; route: RouteInfo; body: Buffer[]; size: number; interceptor: Interceptor } | null = null;
   /** Body bytes of a request the engine could not be reached for: dropped. */
   private discardBody = false;
+  /** While a read is being parsed: the slices to forward upstream, written after it. */
+  private outbox: Buffer[] | null = null;
   private readonly abort = new AbortController();
   private idleWaiters: (() => void)[] = [];
 
@@ -141,18 +143,22 @@ class ProxyConnection {
       this.writeUpstream(buf);
       return;
     }
-    // Corked, so the head and body slices of one read leave in a single write.
-    const upstream = this.upstream;
-    upstream?.cork();
+    // What the reader forwards is gathered, then written at once: usually it is the whole
+    // read, which then leaves in one write instead of one per head and body slice.
+    const outbox: Buffer[] = (this.outbox = []);
     try {
       this.requestReader.feed(buf);
     } catch (err) {
+      this.outbox = null;
       if (err instanceof MalformedHttp) this.badRequest(err.message);
       else throw err;
       return;
-    } finally {
-      upstream?.uncork();
     }
+    this.outbox = null;
+    let forwarded = 0;
+    for (const part of outbox) forwarded += part.length;
+    if (forwarded === buf.length) this.writeUpstream(buf);
+    else for (const part of outbox) this.writeUpstream(part);
     if (this.clientRaw) {
       // The rest of this read, after a hijack request, is already stdin.
       const rest = this.requestReader.takeRest();
@@ -245,6 +251,10 @@ class ProxyConnection {
   }
 
   private writeUpstream(buf: Buffer): void {
+    if (this.outbox) {
+      this.outbox.push(buf);
+      return;
+    }
     const upstream = this.upstream;
     if (!upstream || upstream.destroyed) return;
     if (!upstream.write(buf)) {
@@ -311,13 +321,13 @@ class ProxyConnection {
 
   private onUpstreamData(reader: MessageReader, buf: Buffer): void {
     if (reader !== this.responseReader) return;
-    this.client.cork();
+    // Responses are forwarded verbatim, in one write per read, before the reader looks at
+    // them: what it then decides (a finished exchange, a client to end) comes after the bytes.
+    if (!this.client.destroyed && !this.client.write(buf)) this.upstream?.pause();
     try {
       reader.feed(buf);
     } catch (err) {
       this.failUpstream(`the Docker engine at ${this.upstreamAddress} sent a malformed response (${(err as Error).message})`);
-    } finally {
-      this.client.uncork();
     }
   }
 
@@ -393,7 +403,7 @@ class ProxyConnection {
   private onResponseHead(raw: Buffer, text: string): Framing {
     const head = parseResponseHead(text);
     const ex = this.pending[0];
-    this.writeClient(raw, ex);
+    if (ex) ex.entry.bytesOut += raw.length;
     if (!ex) return responseFraming(head, 'GET');
     const framing = responseFraming(head, ex.method);
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
@@ -417,7 +427,8 @@ class ProxyConnection {
   }
 
   private onResponseBody(slice: Buffer): void {
-    this.writeClient(slice, this.pending[0]);
+    const ex = this.pending[0];
+    if (ex) ex.entry.bytesOut += slice.length;
   }
 
   private onResponseEnd(): boolean {

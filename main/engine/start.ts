@@ -10,7 +10,7 @@ import { createProxyServer, type Interceptor } from './proxy';
 import { EngineClient, dockerErrorMessage } from './engine-client';
 import { defaultListenPath, listenPrivately, prepareSocketPath } from './listen-socket';
 import { discoverUpstream, formatUpstream, type DiscoveredUpstream } from './upstream';
-import { currentContextEndpoint } from './docker-context';
+import { contextStatePath, proxyContextActive, upstreamContextEndpoint } from './docker-context';
 import { ConfigStore } from './config-store';
 import { defaultConfigPath } from './config-paths';
 import { checkMirror } from './mirror-check';
@@ -51,7 +51,8 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
           return false;
         }
       },
-      currentContext: () => currentContextEndpoint({ env, home }),
+      // While our own context is current, the engine is the one it replaced.
+      currentContext: () => upstreamContextEndpoint({ env, home, statePath: contextStatePath(configPath) }),
     });
   let upstream: DiscoveredUpstream;
   try {
@@ -137,7 +138,7 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
       configPath: state.path,
       configError: state.error,
       counters: counters.snapshot(),
-      dockerContextActive: currentContextEndpoint({ env, home })?.name === 'docker-caching',
+      dockerContextActive: proxyContextActive({ env, home }),
     };
   }
 
