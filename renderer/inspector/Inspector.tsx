@@ -16,10 +16,7 @@ function StatusLine(): ReactElement {
   const paused = useApp((s) => s.paused);
   const following = useApp((s) => s.following);
   const error = useApp((s) => s.logError);
-  const jump = (): void => {
-    const list = document.querySelector<HTMLElement>('.list');
-    list?.scrollTo({ top: list.scrollHeight });
-  };
+  const setFollowing = useApp((s) => s.setFollowing);
   return (
     <div className="statusline" aria-label="Request log status">
       <span role="status" aria-live="polite" className="statusline-counts">
@@ -35,7 +32,7 @@ function StatusLine(): ReactElement {
       <span className="toolbar-spacer" />
       {shown > 0 && (following
         ? <span className="muted following">Following new requests</span>
-        : <button type="button" className="link-button" onClick={jump}><Icon name="arrowDown" size={12} /> Jump to latest</button>)}
+        : <button type="button" className="link-button" onClick={() => setFollowing(true)}><Icon name="arrowDown" size={12} /> Jump to latest</button>)}
     </div>
   );
 }

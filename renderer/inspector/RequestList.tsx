@@ -1,8 +1,10 @@
 // The virtualised request list: a fixed-height-row grid over the log model's filtered view.
 // Follows the tail while the user is at the bottom, holds the rows in view when they scroll
 // up (even as old rows are evicted), and moves the selection with the keyboard.
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useRef, type KeyboardEvent, type ReactElement } from 'react';
+// Placement is done here, once per flush, rather than by the virtualizer's end anchoring:
+// that costs two passes over every row per update, which 100,000 rows make too slow.
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
+import { memo, useCallback, useLayoutEffect, useRef, type KeyboardEvent, type ReactElement } from 'react';
 import type { LogEntry } from '../../shared/log';
 import { logModel } from '../logs/log-model';
 import { useApp } from '../store/store';
@@ -11,8 +13,8 @@ import { formatBytes, formatClock, formatDuration } from '../ui/format';
 import { Icon } from '../ui/icons';
 
 export const ROW_HEIGHT = 26;
+const OVERSCAN = 12;
 
-const rowKey = (position: number): number => logModel.rowAt(position).seq;
 export const rowId = (seq: number): string => `request-${seq}`;
 
 const columns = ['Time', 'Method', 'Endpoint', 'Image', 'Action', 'Status', 'Duration', 'Size'] as const;
@@ -60,36 +62,75 @@ function ListEmpty(): ReactElement {
   );
 }
 
+/** Rows in view plus overscan at the end of the list, or shifted up by rows that were evicted. */
+function rangeFor(range: Range, following: boolean, shift: number): number[] {
+  if (range.count === 0) return [];
+  const span = range.endIndex - range.startIndex + 1 + OVERSCAN;
+  if (!following && shift === 0) return defaultRangeExtractor(range);
+  const end = following ? range.count - 1 : Math.max(0, Math.min(range.count - 1, range.endIndex - shift + OVERSCAN));
+  const start = Math.max(0, end - span - OVERSCAN + 1);
+  const out: number[] = [];
+  for (let i = start; i <= end; i++) out.push(i);
+  return out;
+}
+
 export function RequestList(): ReactElement {
-  useApp((s) => s.logRevision);
+  const revision = useApp((s) => s.logRevision);
   const count = useApp((s) => s.logShown);
+  const following = useApp((s) => s.following);
   const selectedSeq = useApp((s) => s.selectedSeq);
   const select = useApp((s) => s.select);
   const setDetailOpen = useApp((s) => s.setDetailOpen);
   const setFollowing = useApp((s) => s.setFollowing);
   const scrollRef = useRef<HTMLDivElement>(null);
 
+  // Where the list was last placed. Rows evicted from the front since then move a
+  // scrolled-up list up by as many rows, so the requests the user reads stay put.
+  const placed = useRef({ revision: -1, epoch: logModel.epoch, frontDropped: logModel.frontDropped, following });
+  const shift = !following && placed.current.epoch === logModel.epoch ? logModel.frontDropped - placed.current.frontDropped : 0;
+  const rangeExtractor = useCallback((range: Range) => rangeFor(range, following, shift), [following, shift]);
+
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    getItemKey: rowKey,
-    overscan: 12,
-    anchorTo: 'end',
-    followOnAppend: true,
-    scrollEndThreshold: ROW_HEIGHT / 2,
+    overscan: OVERSCAN,
     paddingStart: ROW_HEIGHT,
     scrollPaddingStart: ROW_HEIGHT,
+    rangeExtractor,
     useFlushSync: false,
-    onChange: (instance) => setFollowing(instance.options.count === 0 || instance.isAtEnd()),
   });
 
-  // A new filter shows a different list: start at its newest rows.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    const last = placed.current;
+    if (el && (last.revision !== revision || last.following !== following)) {
+      if (following) el.scrollTop = virtualizer.getTotalSize();
+      else if (shift > 0) el.scrollTop = Math.max(0, el.scrollTop - shift * ROW_HEIGHT);
+    }
+    placed.current = { revision, epoch: logModel.epoch, frontDropped: logModel.frontDropped, following };
+  });
+
+  // A new filter shows a different list: keep the selected request in view, or follow the newest.
   const epoch = logModel.epoch;
-  useEffect(() => {
-    if (count > 0) virtualizer.scrollToEnd();
+  const firstEpoch = useRef(epoch);
+  useLayoutEffect(() => {
+    if (epoch === firstEpoch.current) return;
+    const position = selectedSeq === null ? -1 : logModel.positionOfSeq(selectedSeq);
+    if (position < 0) {
+      setFollowing(true);
+    } else {
+      setFollowing(false);
+      virtualizer.scrollToIndex(position, { align: 'center' });
+    }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [epoch]);
+
+  // Following is "the user is at the bottom": decided by where they scroll, never by a timer.
+  const onScroll = (): void => {
+    const el = scrollRef.current;
+    if (el) setFollowing(el.scrollHeight - el.scrollTop - el.clientHeight <= ROW_HEIGHT / 2);
+  };
 
   const pick = useCallback((seq: number) => {
     select(seq);
@@ -101,8 +142,8 @@ export function RequestList(): ReactElement {
     if (count === 0) return;
     const p = Math.max(0, Math.min(count - 1, position));
     select(logModel.rowAt(p).seq);
-    if (p === count - 1) virtualizer.scrollToEnd();
-    else virtualizer.scrollToIndex(p, { align: 'auto' });
+    setFollowing(p === count - 1);
+    if (p < count - 1) virtualizer.scrollToIndex(p, { align: 'auto' });
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
@@ -126,12 +167,12 @@ export function RequestList(): ReactElement {
   };
 
   const items = virtualizer.getVirtualItems();
-  const activeRendered = selectedSeq !== null && items.some((item) => item.key === selectedSeq);
+  const activeRendered = selectedSeq !== null && items.some((item) => logModel.rowAt(item.index).seq === selectedSeq);
 
   return (
     <div className="list-wrap">
       <div ref={scrollRef} className="list" role="grid" aria-label="Requests" aria-rowcount={count + 1}
-        aria-activedescendant={activeRendered ? rowId(selectedSeq) : undefined} tabIndex={0} onKeyDown={onKeyDown}>
+        aria-activedescendant={activeRendered ? rowId(selectedSeq) : undefined} tabIndex={0} onKeyDown={onKeyDown} onScroll={onScroll}>
         <div className="list-sizer" style={{ height: virtualizer.getTotalSize() }}>
           <div role="row" aria-rowindex={1} className="row row-head">
             {columns.map((c) => <span key={c} role="columnheader" className={`cell${c === 'Duration' || c === 'Size' ? ' cell-num' : ''}`}>{c}</span>)}

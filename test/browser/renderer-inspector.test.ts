@@ -125,6 +125,25 @@ describe('request list', () => {
     await page.close();
   });
 
+  it('drops the oldest requests beyond 100,000, counts them, and keeps a scrolled-up view on the same rows', async () => {
+    const page = await open({}, { logCap: 0 });
+    await page.evaluate(() => window.__fake.pushSynthetic(1, 100_000, 5_000));
+    await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('100,000 requests'), undefined, { timeout: 20_000 });
+    await page.locator('.list').evaluate((list) => { list.scrollTop = list.scrollHeight / 2; });
+    await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('Jump to latest'));
+    await page.waitForTimeout(100);
+    const before = await visibleSeqs(page);
+    expect(before[0]).toBeGreaterThan(40_000);
+
+    await page.evaluate(() => window.__fake.pushSynthetic(100_001, 2_000));
+    await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('2,000 dropped'));
+    await page.waitForTimeout(100);
+    expect(await statusLine(page)).toContain('100,000 requests');
+    expect(await visibleSeqs(page)).toEqual(before);
+    expect(await page.locator('[role="row"][data-seq]').count()).toBeLessThan(80);
+    await page.close();
+  });
+
   it('pauses without losing requests, catches up on resume, and clears', async () => {
     const page = await open();
     await pushEntries(page, entries.slice(0, 6));
