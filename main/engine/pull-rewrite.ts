@@ -11,7 +11,7 @@ import { headerValue, type RequestHead } from './http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from './proxy';
 import { ProgressReader } from './pull-progress';
 import { credentialsFor, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
-import { redactText } from './redact';
+import { redactTarget, redactText } from './redact';
 
 export interface PullRewriteOptions extends CredentialSource {
   config: () => Config;
@@ -128,7 +128,10 @@ async function runCandidates(
     const progress = new ProgressReader();
     let failure: Failure | null = null;
     try {
-      const res = await engine.request('POST', candidatePath(req, candidate.ref, pull.allTags), {
+      const path = candidatePath(req, candidate.ref, pull.allTags);
+      // The inspector shows the request line as received and as the engine got it last.
+      req.entry.forwardedPath = redactTarget(path);
+      const res = await engine.request('POST', path, {
         headers: await candidateHeaders(req.head, candidate, opts),
         signal,
       });
