@@ -71,6 +71,19 @@ function Upstream(): ReactElement | null {
   );
 }
 
+function DockerContext(): ReactElement | null {
+  const active = useApp((s) => s.status?.dockerContextActive);
+  if (active === undefined) return null;
+  return (
+    <div className="strip-item" title={active
+      ? 'The docker CLI talks to the engine through docker-caching (the current docker context is docker-caching)'
+      : 'The docker CLI talks to the engine directly; point DOCKER_HOST at the socket or switch the docker context to docker-caching'}>
+      <span className="strip-label">Context</span>
+      <span className={active ? 'strip-good' : 'muted'}>{active ? 'docker-caching' : 'not in use'}</span>
+    </div>
+  );
+}
+
 function Counters(): ReactElement | null {
   const counters = useApp((s) => s.status?.counters);
   if (!counters) return null;
@@ -122,6 +135,7 @@ export function HeaderStrip(): ReactElement {
       <div className="strip" aria-label="Proxy status">
         <Socket />
         <Upstream />
+        <DockerContext />
         <span className="toolbar-spacer" />
         <Counters />
       </div>

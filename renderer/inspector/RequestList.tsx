@@ -62,17 +62,23 @@ function ListEmpty(): ReactElement {
   );
 }
 
-/** Rows in view plus overscan at the end of the list, or shifted up by rows that were evicted. */
+/**
+ * The rows to render, for where the list will be once the layout effect has placed it (at
+ * the end, or `shift` rows up), so no frame shows the gap before the virtualizer catches up.
+ */
 function rangeFor(range: Range, following: boolean, shift: number): number[] {
   if (range.count === 0) return [];
-  const span = range.endIndex - range.startIndex + 1 + OVERSCAN;
   if (!following && shift === 0) return defaultRangeExtractor(range);
-  const end = following ? range.count - 1 : Math.max(0, Math.min(range.count - 1, range.endIndex - shift + OVERSCAN));
-  const start = Math.max(0, end - span - OVERSCAN + 1);
+  const last = range.count - 1;
+  const span = range.endIndex - range.startIndex + 2 * OVERSCAN;
+  const end = following ? last : Math.min(last, Math.max(span, range.endIndex - shift + OVERSCAN));
   const out: number[] = [];
-  for (let i = start; i <= end; i++) out.push(i);
+  for (let i = Math.max(0, end - span); i <= end; i++) out.push(i);
   return out;
 }
+
+/** Where a scrolled-up list was when the inspector was last hidden (switching to the rules). */
+let savedScrollTop = 0;
 
 export function RequestList(): ReactElement {
   const revision = useApp((s) => s.logRevision);
@@ -110,6 +116,13 @@ export function RequestList(): ReactElement {
     }
     placed.current = { revision, epoch: logModel.epoch, frontDropped: logModel.frontDropped, following };
   });
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    if (!useApp.getState().following) el.scrollTop = savedScrollTop;
+    return () => { savedScrollTop = el.scrollTop; };
+  }, []);
 
   // A new filter shows a different list: keep the selected request in view, or follow the newest.
   const epoch = logModel.epoch;

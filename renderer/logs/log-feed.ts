@@ -2,7 +2,8 @@
 // then the batches main pushes, queued and applied to the log model once per animation frame
 // (with a timer floor: hidden windows get no frames), in slices so a big catch-up never blocks
 // a frame. Resuming after a pause, or a gap in seqs, catches up from the snapshot again.
-// Never touches React: it calls `onChange`.
+// Dropped requests are counted from the seqs themselves (a batch's `dropped` is main's count
+// since the engine started, clears included). Never touches React: it calls `onChange`.
 import type { LogSnapshot, Result } from '../../shared/ipc';
 import type { LogEntry } from '../../shared/log';
 import type { LogModel } from './log-model';

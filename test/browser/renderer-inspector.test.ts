@@ -125,6 +125,22 @@ describe('request list', () => {
     await page.close();
   });
 
+  it('comes back to the same place after a visit to the rules', async () => {
+    const page = await open();
+    await page.evaluate(() => window.__fake.pushSynthetic(1, 3_000));
+    await page.locator('[data-seq="3000"]').waitFor();
+    await page.locator('.list').evaluate((list) => { list.scrollTop = 20_000; });
+    await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('Jump to latest'));
+    await page.waitForTimeout(50);
+    const before = await visibleSeqs(page);
+    await page.getByRole('tab', { name: 'Rules' }).click();
+    await page.getByRole('tab', { name: 'Inspector' }).click();
+    await page.locator('.list').waitFor();
+    await page.waitForTimeout(50);
+    expect(await visibleSeqs(page)).toEqual(before);
+    await page.close();
+  });
+
   it('drops the oldest requests beyond 100,000, counts them, and keeps a scrolled-up view on the same rows', async () => {
     const page = await open({}, { logCap: 0 });
     await page.evaluate(() => window.__fake.pushSynthetic(1, 100_000, 5_000));
@@ -221,10 +237,28 @@ describe('filters', () => {
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
     await expectSeqs(entries.map((e) => e.seq));
 
+    // An entry that changes when it finishes joins or leaves the filtered view.
+    await page.getByLabel('Filter by status').selectOption('pending');
+    await page.getByText('No requests match these filters').waitFor();
+    await pushEntries(page, [{ ...entries[2]!, seq: 13, status: null, pending: true }]);
+    await expectSeqs([13]);
+    await page.getByLabel('Filter by status').selectOption('5xx');
+    await expectSeqs([5]);
+    await pushEntries(page, [{ ...entries[2]!, seq: 13, status: 502, pending: false, action: 'failed', error: 'upstream closed the connection' }]);
+    await expectSeqs([5, 13]);
+    await pushEntries(page, [{ ...entries[1]!, seq: 2, status: 503, action: 'failed' }]);
+    await expectSeqs([2, 5, 13]);
+    await page.getByLabel('Filter by status').selectOption('');
+    await page.getByRole('group', { name: 'Filter by action' }).getByRole('button', { name: 'passed' }).click();
+    await pushEntries(page, [{ ...entries[0]!, seq: 1, status: 500, action: 'failed' }]);
+    await expectSeqs([3, 6, 9, 10, 11, 12]);
+    await page.getByRole('group', { name: 'Filter by action' }).getByRole('button', { name: 'passed' }).click();
+    await expectSeqs([...entries.map((e) => e.seq), 13]);
+
     // New entries are filtered as they arrive.
     await page.getByRole('button', { name: 'Pulls only' }).click();
-    await pushEntries(page, [{ ...entries[0]!, seq: 13 }, { ...entries[6]!, seq: 14 }]);
-    await expectSeqs([4, 5, 7, 8, 14]);
+    await pushEntries(page, [{ ...entries[0]!, seq: 14 }, { ...entries[6]!, seq: 15 }]);
+    await expectSeqs([4, 5, 7, 8, 15]);
     await page.close();
   });
 });
