@@ -130,14 +130,13 @@ export function HeaderStrip(): ReactElement {
         </div>
         <Tabs />
         <span className="toolbar-spacer" />
+        <Counters />
         <MasterSwitch />
       </div>
       <div className="strip" aria-label="Proxy status">
         <Socket />
         <Upstream />
         <DockerContext />
-        <span className="toolbar-spacer" />
-        <Counters />
       </div>
       {statusError && <div className="strip-alert" role="alert">{statusError}</div>}
     </header>
