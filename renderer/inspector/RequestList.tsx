@@ -12,10 +12,10 @@ import { ActionBadge, EmptyState, StatusCode } from '../ui/controls';
 import { formatBytes, formatClock, formatDuration } from '../ui/format';
 import { Icon } from '../ui/icons';
 
-export const ROW_HEIGHT = 26;
+const ROW_HEIGHT = 26;
 const OVERSCAN = 12;
 
-export const rowId = (seq: number): string => `request-${seq}`;
+const rowId = (seq: number): string => `request-${seq}`;
 
 const columns = ['Time', 'Method', 'Endpoint', 'Image', 'Action', 'Status', 'Duration', 'Size'] as const;
 

@@ -10,7 +10,7 @@ declare const VERSION: string | undefined;
 const appVersion = typeof VERSION === 'string' ? VERSION : 'dev';
 
 /** Above this many requests a HAR holds summaries only: one detail fetch per request adds up. */
-export const HAR_DETAIL_LIMIT = 1_000;
+const HAR_DETAIL_LIMIT = 1_000;
 
 function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);

@@ -1,4 +1,5 @@
-// Which of the window's two views is showing (main can ask for one with `view.show`).
+// Which of the window's two views is showing: first the one named in the URL's hash (main
+// opens `index.html#rules` for "Edit Rules…"), then whatever main asks with `view.show`.
 import type { StateCreator } from 'zustand';
 import type { View } from '../../shared/ipc';
 import type { AppState } from './store';
@@ -8,7 +9,9 @@ export interface UiSlice {
   showView(view: View): void;
 }
 
+const viewInUrl = (): View => (globalThis.location?.hash === '#rules' ? 'rules' : 'inspector');
+
 export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set) => ({
-  view: 'inspector',
+  view: viewInUrl(),
   showView: (view) => set({ view }),
 });

@@ -1,0 +1,126 @@
+// The built renderer end to end: the real preload bundle and IPC wiring (test/harness/bridge)
+// over the real engine, proxying to the real dockerd and registries of the integration run.
+// Pulls go through the proxy with the docker CLI; the page shows what happened, and rules
+// edited in the page change what the next pull does.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startEngine, type RunningEngine } from '../../main/engine/start';
+import { openApp, type OpenedApp } from '../harness/bridge';
+import { DOCKER_CLIS, docker, importBusyboxImage } from '../harness/real-docker';
+import { screenshot } from './renderer-fixture';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Through the proxy, asynchronously: the engine runs in this process and must keep serving. */
+const pullThrough = (socket: string, ref: string) =>
+  promisify(execFile)(DOCKER_CLIS[0]!, ['pull', ref], { env: { ...process.env, DOCKER_HOST: `unix://${socket}` }, timeout: 60_000 })
+    .then(() => 'pulled', (err: Error & { stderr?: string }) => `failed: ${err.stderr ?? err.message}`);
+
+/** An image only the mirror registry has, as `docker.io/library/<name>:1` would be rewritten. */
+function imageOnMirror(name: string): void {
+  const host = inject('dockerHost');
+  const mirror = inject('mirror');
+  importBusyboxImage(host, `${mirror}/${name}:1`);
+  docker(host, ['push', `${mirror}/${name}:1`]);
+  docker(host, ['rmi', `${mirror}/${name}:1`]);
+  cleanups.push(() => { docker(host, ['rmi', '-f', `${name}:1`, `${mirror}/${name}:1`]); });
+}
+
+async function engineWith(rules: string): Promise<{ engine: RunningEngine; configPath: string; socket: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'dc-renderer-e2e-'));
+  const configPath = join(home, 'config.yaml');
+  writeFileSync(configPath, `version: 1\nrules:\n${rules}`);
+  const socket = join(home, 'docker-caching.sock');
+  const engine = await startEngine({ configPath, listen: socket, upstream: inject('dockerHost'), env: {}, home });
+  cleanups.push(() => engine.stop());
+  return { engine, configPath, socket };
+}
+
+async function open(engine: RunningEngine, view: 'inspector' | 'rules' = 'inspector'): Promise<OpenedApp> {
+  const app = await openApp(engine, { view });
+  cleanups.push(() => app.close());
+  await app.page.locator('.app').waitFor();
+  return app;
+}
+
+const pullRow = (page: Page, name: string, action: string) =>
+  page.locator('.list [role="row"][data-seq]', { hasText: `${name}:1` }).filter({ has: page.locator(`.badge-${action.replace(' ', '-')}`) });
+
+describe('renderer on the real engine', () => {
+  it('shows a pull through the proxy as redirected, with its request-line diff and trace', async () => {
+    const mirror = inject('mirror');
+    const name = `e2eredir${process.pid}`;
+    imageOnMirror(name);
+    const { engine, socket } = await engineWith(`  - from: docker.io/library\n    to: ${mirror}\n    fallback: false\n    name: local mirror\n`);
+    const app = await open(engine);
+    expect(await app.page.getByLabel('Proxy status').innerText()).toContain(socket);
+
+    expect(await pullThrough(socket, `${name}:1`)).toBe('pulled');
+    await app.delivered();
+    const row = pullRow(app.page, name, 'redirected');
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+    const detail = app.page.getByRole('complementary', { name: 'Request detail' });
+    const trace = detail.getByRole('region', { name: 'Rewrite trace' });
+    await trace.waitFor();
+    expect(await trace.innerText()).toContain(`docker.io/library/${name}:1`);
+    expect(await trace.innerText()).toMatch(/#1 docker\.io\/library · local mirror/);
+    expect(await trace.locator('.source').innerText()).toBe(`${mirror}/${name}:1`);
+    expect(await trace.getByRole('list', { name: 'Candidates tried' }).innerText()).toMatch(/pulled/);
+    await detail.getByRole('region', { name: 'Request headers' }).waitFor();
+    expect(await detail.getByRole('region', { name: 'Request line' }).locator('ins').allInnerTexts()).toEqual([expect.stringContaining(mirror)]);
+    await screenshot(app.page, 'inspector-real-engine');
+    expect(app.errors).toEqual([]);
+  });
+
+  it('saves a rule edited in the editor and the next pull follows it', async () => {
+    const mirror = inject('mirror');
+    const name = `e2eedit${process.pid}`;
+    imageOnMirror(name);
+    // The rule first points at a mirror that does not exist, without fallback: the pull fails.
+    const { engine, configPath, socket } = await engineWith(`  - from: docker.io/library\n    to: 127.0.0.1:9\n    fallback: false\n`);
+    const app = await open(engine, 'rules');
+    await app.page.getByRole('tab', { name: 'Rules', selected: true }).waitFor();
+
+    expect(await pullThrough(socket, `${name}:1`)).toMatch(/^failed/);
+
+    const form = app.page.locator('.rule-form');
+    await form.getByLabel('Mirror 1 location').fill(mirror);
+    await app.page.getByRole('button', { name: 'Save' }).click();
+    await app.page.getByRole('status').filter({ hasText: 'Unsaved changes' }).waitFor({ state: 'detached' });
+    expect(readFileSync(configPath, 'utf8')).toContain(mirror);
+    expect(engine.config.get().config.rules[0]).toMatchObject({ to: [mirror] });
+
+    expect(await pullThrough(socket, `${name}:1`)).toBe('pulled');
+    await app.page.getByRole('tab', { name: 'Inspector' }).click();
+    await app.delivered();
+    await pullRow(app.page, name, 'redirected').waitFor({ timeout: 30_000 });
+    expect(await pullRow(app.page, name, 'failed').count()).toBe(1);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('shows an invalid edit inline and leaves the file and the running rules alone', async () => {
+    const mirror = inject('mirror');
+    const { engine, configPath } = await engineWith(`  - from: docker.io/library\n    to: ${mirror}\n`);
+    const before = readFileSync(configPath, 'utf8');
+    const revision = engine.config.get().revision;
+    const app = await open(engine, 'rules');
+    const form = app.page.locator('.rule-form');
+    await form.getByLabel('Mirror 1 location').fill(`http://${mirror}`);
+    expect(await form.locator('.mirror-row .field-error').innerText()).toContain('must not start with http://');
+    await app.page.getByRole('button', { name: 'Save' }).click();
+    await app.page.getByText('Fix the problem before saving').waitFor();
+    expect(readFileSync(configPath, 'utf8')).toBe(before);
+    expect(engine.config.get().revision).toBe(revision);
+    expect(engine.config.get().config.rules[0]).toMatchObject({ to: [mirror] });
+    expect(app.errors).toEqual([]);
+  });
+});
