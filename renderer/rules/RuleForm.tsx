@@ -93,7 +93,7 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
   );
 }
 
-function Check({ label, checked, onChange, hint, disabled }: { label: string; checked: boolean; onChange: (v: boolean) => void; hint: string; disabled?: boolean }): ReactElement {
+function Option({ label, checked, onChange, hint, disabled }: { label: string; checked: boolean; onChange: (v: boolean) => void; hint: string; disabled?: boolean }): ReactElement {
   const id = useId();
   return (
     <div className={`check-field${disabled ? ' disabled' : ''}`}>
@@ -148,7 +148,7 @@ export function RuleForm({ touched }: { touched: Touched }): ReactElement | null
             }} />
         </Field>
         <div className="form-field form-field-switch">
-          <span className="label" id={`${base}-enabled-label`}>Enabled</span>
+          <span className="label" aria-hidden="true">Enabled</span>
           <Switch checked={rule.enabled} label="Rule enabled" onChange={(enabled) => update({ ...rule, enabled })} />
         </div>
       </div>
@@ -182,14 +182,14 @@ export function RuleForm({ touched }: { touched: Touched }): ReactElement | null
           <Mirrors rule={rule} index={index} issues={issues} touched={touched} />
           <fieldset className="form-field options">
             <legend>Options</legend>
-            <Check label="Fall back to the original registry" checked={rule.fallback} onChange={(fallback) => update({ ...rule, fallback })}
+            <Option label="Fall back to the original registry" checked={rule.fallback} onChange={(fallback) => update({ ...rule, fallback })}
               hint="When every mirror fails, pull from where the image really lives." />
-            <Check label="Tag with the original name" checked={rule.retag} onChange={(retag) => update({ ...rule, retag })}
+            <Option label="Tag with the original name" checked={rule.retag} onChange={(retag) => update({ ...rule, retag })}
               hint="After a mirror pull, the image is also named as you asked for it (ubuntu:18.04)." />
-            <Check label="Keep the mirror's tag too" checked={rule.keepMirrorTag} disabled={!rule.retag}
+            <Option label="Keep the mirror's tag too" checked={rule.keepMirrorTag} disabled={!rule.retag}
               onChange={(keepMirrorTag) => update({ ...rule, keepMirrorTag })}
               hint="Otherwise the mirror-named tag is removed, so docker images lists the original name only." />
-            <Check label="Only pulls by digest" checked={rule.digestOnly} onChange={(digestOnly) => update({ ...rule, digestOnly })}
+            <Option label="Only pulls by digest" checked={rule.digestOnly} onChange={(digestOnly) => update({ ...rule, digestOnly })}
               hint="Redirect image@sha256:… pulls only; pulls by tag go to the original registry." />
           </fieldset>
         </>
