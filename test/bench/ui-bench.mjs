@@ -126,7 +126,7 @@ try {
       longTasks: s.longTasks, maxLongTask: s.maxLongTask, elapsedMs: s.elapsedMs,
       longFrames: s.longFrames.sort((a, b) => b.ms - a.ms).slice(0, 3),
       rowsInDom: document.querySelectorAll('[role="row"][data-seq]').length,
-      statusLine: document.querySelector('.statusline')?.textContent ?? '',
+      statusLine: document.querySelector('.statusline')?.innerText.replace(/\s+/g, ' ') ?? '',
     };
   });
   const heapAfter = await heapMb(true);
