@@ -14,7 +14,7 @@ const targets = [
   {
     entryPoints: ['renderer/index.tsx'], outfile: 'dist/renderer/index.js', bundle: true, platform: 'browser',
     format: 'esm', target: 'chrome120', jsx: 'automatic', sourcemap: true, logLevel: 'warning',
-    define: { 'process.env.NODE_ENV': '"production"' }, minify: true,
+    define: { 'process.env.NODE_ENV': '"production"', VERSION: JSON.stringify(pkg.version) }, minify: true,
   },
 ];
 

@@ -15,7 +15,8 @@ import { engineHandlers } from './ipc-handlers';
 import { launchView, QuitSequence } from './lifecycle';
 import { notifyPulls } from './notifications';
 import { registerIpc } from './register-ipc';
-import { APP_SCHEME, denyPermissionCheck, denyPermissionRequest, isAppUrl, navigationGuard, windowOpenHandler } from './security';
+import { APP_SCHEME, denyPermissionCheck, denyPermissionRequest, downloadAllowed, isAppUrl, navigationGuard, windowOpenHandler } from './security';
+import { discardChangesDialog, settleUnload } from './unsaved-changes';
 import { startAtLogin } from './start-at-login';
 import { TrayController } from './tray-controller';
 import { trayIconFile, trayIconState, type TrayIconState } from './tray-icon';
@@ -75,7 +76,19 @@ async function run(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler(denyPermissionRequest);
   session.defaultSession.setPermissionCheckHandler(denyPermissionCheck);
   const guard = navigationGuard(openExternal);
+  session.defaultSession.on('will-download', (event, item) => {
+    if (!downloadAllowed(item.getURL())) {
+      event.preventDefault();
+      return;
+    }
+    item.setSaveDialogOptions({ title: 'Export requests', defaultPath: join(app.getPath('downloads'), item.getFilename()) });
+  });
   app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-prevent-unload', (event) => {
+      const owner = BrowserWindow.fromWebContents(contents);
+      const choice = owner ? dialog.showMessageBoxSync(owner, { ...discardChangesDialog, buttons: [...discardChangesDialog.buttons] }) : 0;
+      settleUnload(event, choice);
+    });
     contents.on('will-navigate', guard);
     contents.on('will-redirect', guard);
     contents.on('will-attach-webview', (event) => event.preventDefault());

@@ -73,3 +73,8 @@ export function denyPermissionRequest(_contents: unknown, _permission: string, c
 export function denyPermissionCheck(): boolean {
   return false;
 }
+
+/** Exports are Blob downloads made by our own page; nothing else may download. */
+export function downloadAllowed(url: string, appOrigin: string = APP_ORIGIN): boolean {
+  return url.startsWith(`blob:${appOrigin}/`);
+}

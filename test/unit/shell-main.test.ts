@@ -33,6 +33,7 @@ function fakeElectron() {
     notifications: [] as { title: string; body: string }[],
     errorBoxes: [] as string[],
     permissionRequest: undefined as undefined | ((wc: unknown, p: string, cb: (granted: boolean) => void) => void),
+    willDownload: undefined as undefined | ((event: { preventDefault(): void }, item: unknown) => void),
     exitCode: undefined as number | undefined,
     appMenu: [] as MenuItemConstructorOptions[],
     quits: 0,
@@ -41,6 +42,7 @@ function fakeElectron() {
   class FakeApp extends EventEmitter {
     isPackaged = false;
     requestSingleInstanceLock = () => true;
+    getPath = () => tmpdir();
     whenReady = () => whenReady;
     getAppPath = () => projectRoot;
     setAppUserModelId = () => {};
@@ -127,6 +129,9 @@ function fakeElectron() {
       defaultSession: {
         setPermissionRequestHandler: (h: typeof rec.permissionRequest) => void (rec.permissionRequest = h),
         setPermissionCheckHandler: () => {},
+        on: (event: string, h: typeof rec.willDownload) => {
+          if (event === 'will-download') rec.willDownload = h;
+        },
       },
     },
     ipcMain: { handle: (channel: string, handler: Handler) => rec.ipc.set(channel, handler), removeHandler: (channel: string) => rec.ipc.delete(channel) },
@@ -233,6 +238,14 @@ describe('the app started from its built main bundle', () => {
     const granted: boolean[] = [];
     fake.rec.permissionRequest!({}, 'media', (g) => granted.push(g));
     expect(granted).toEqual([false]);
+    const refused = preventable();
+    fake.rec.willDownload!(refused, { getURL: () => 'https://example.com/x.tar', getFilename: () => 'x.tar', setSaveDialogOptions: () => {} });
+    expect(refused.defaultPrevented).toBe(true);
+    const exported = preventable();
+    const dialogs: unknown[] = [];
+    fake.rec.willDownload!(exported, { getURL: () => 'blob:app://docker-caching/1', getFilename: () => 'requests.har', setSaveDialogOptions: (o: unknown) => dialogs.push(o) });
+    expect(exported.defaultPrevented).toBe(false);
+    expect(dialogs).toEqual([expect.objectContaining({ title: 'Export requests' })]);
   });
 
   it('toggles redirection from the tray, saved to the config file', async () => {

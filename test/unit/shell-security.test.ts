@@ -116,3 +116,23 @@ describe('app protocol', () => {
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline|\*/);
   });
 });
+
+describe('downloads and unsaved changes', () => {
+  it('allows only Blob downloads made by our own page (the exports)', async () => {
+    const { downloadAllowed } = await import('../../main/shell/security');
+    expect(downloadAllowed('blob:app://docker-caching/4f1c2a')).toBe(true);
+    expect(downloadAllowed('https://example.com/file.tar')).toBe(false);
+    expect(downloadAllowed('blob:https://evil.example/x')).toBe(false);
+  });
+
+  it('unloads a page with unsaved rule changes only when the user discards them', async () => {
+    const { settleUnload, discardChangesDialog } = await import('../../main/shell/unsaved-changes');
+    expect(discardChangesDialog.buttons[discardChangesDialog.cancelId]).toBe('Keep editing');
+    const discard = { preventDefault: vi.fn() };
+    settleUnload(discard, 0);
+    expect(discard.preventDefault).toHaveBeenCalled();
+    const keep = { preventDefault: vi.fn() };
+    settleUnload(keep, discardChangesDialog.cancelId);
+    expect(keep.preventDefault).not.toHaveBeenCalled();
+  });
+});
