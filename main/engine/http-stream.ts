@@ -4,11 +4,20 @@
 
 export type Headers = [string, string][];
 
+/** The headers that decide framing, gathered while the head is parsed (one pass, one lower-casing). */
+export interface FramingHeaders {
+  contentLength: string[];
+  transferEncoding?: string;
+  upgrade?: string;
+  connection?: string;
+}
+
 export interface RequestHead {
   method: string;
   target: string;
   version: string;
   headers: Headers;
+  framing?: FramingHeaders;
 }
 
 export interface ResponseHead {
@@ -16,6 +25,7 @@ export interface ResponseHead {
   status: number;
   reason: string;
   headers: Headers;
+  framing?: FramingHeaders;
 }
 
 /** How the body that follows a head is delimited. */
@@ -33,17 +43,34 @@ export const MAX_HEAD_BYTES = 1 << 20;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-function parseHeaderLines(lines: string[]): Headers {
+function parseHeaderLines(lines: string[]): { headers: Headers; framing: FramingHeaders } {
   const headers: Headers = [];
+  const framing: FramingHeaders = { contentLength: [] };
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(':');
     if (colon <= 0) throw new MalformedHttp(`malformed header line ${JSON.stringify(line.slice(0, 80))}`);
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) throw new MalformedHttp(`invalid header name ${JSON.stringify(name.slice(0, 80))}`);
-    headers.push([name, line.slice(colon + 1).trim()]);
+    const value = line.slice(colon + 1).trim();
+    headers.push([name, value]);
+    // Only names of the right length are lower-cased: most headers are skipped at once.
+    switch (name.length) {
+      case 14:
+        if (name.toLowerCase() === 'content-length') framing.contentLength.push(value);
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') framing.transferEncoding ??= value;
+        break;
+      case 7:
+        if (name.toLowerCase() === 'upgrade') framing.upgrade ??= value;
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') framing.connection ??= value;
+        break;
+    }
   }
-  return headers;
+  return { headers, framing };
 }
 
 export function parseRequestHead(text: string): RequestHead {
@@ -54,14 +81,14 @@ export function parseRequestHead(text: string): RequestHead {
   if (!TOKEN.test(method)) throw new MalformedHttp(`invalid method ${JSON.stringify(method.slice(0, 20))}`);
   if (!target.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(target)) throw new MalformedHttp('invalid request target');
   if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') throw new MalformedHttp(`unsupported protocol ${JSON.stringify(version.slice(0, 20))}`);
-  return { method, target, version, headers: parseHeaderLines(lines) };
+  return { method, target, version, ...parseHeaderLines(lines) };
 }
 
 export function parseResponseHead(text: string): ResponseHead {
   const lines = text.split('\r\n');
   const match = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0]!);
   if (!match) throw new MalformedHttp(`malformed status line ${JSON.stringify(lines[0]!.slice(0, 80))}`);
-  return { version: match[1]!, status: Number(match[2]), reason: match[3] ?? '', headers: parseHeaderLines(lines) };
+  return { version: match[1]!, status: Number(match[2]), reason: match[3] ?? '', ...parseHeaderLines(lines) };
 }
 
 export function headerValue(headers: Headers, name: string): string | undefined {
@@ -71,33 +98,53 @@ export function headerValue(headers: Headers, name: string): string | undefined 
 }
 
 /** Body framing of a request (RFC 9112 §6.3): chunked wins, then Content-Length, else none. */
-export function requestFraming(headers: Headers): Framing {
-  return messageFraming(headers) ?? { kind: 'none' };
+export function requestFraming(head: Pick<RequestHead, 'headers' | 'framing'>): Framing {
+  return messageFraming(head.framing ?? framingHeaders(head.headers)) ?? NO_BODY;
 }
 
 /** Body framing of a response to `method`; a 101 or an unframed response runs until close. */
 export function responseFraming(head: ResponseHead, method: string): Framing {
-  if (head.status === 101) return { kind: 'until-close' };
-  if (method === 'HEAD' || head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200)) return { kind: 'none' };
-  return messageFraming(head.headers) ?? { kind: 'until-close' };
+  if (head.status === 101) return UNTIL_CLOSE;
+  if (method === 'HEAD' || head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200)) return NO_BODY;
+  return messageFraming(head.framing ?? framingHeaders(head.headers)) ?? UNTIL_CLOSE;
 }
 
-function messageFraming(headers: Headers): Framing | null {
-  const te = headerValue(headers, 'transfer-encoding');
+/** True for `Connection: upgrade` with an `Upgrade` header: the connection changes protocol after it. */
+export function isUpgrade(head: Pick<RequestHead, 'headers' | 'framing'>): boolean {
+  const f = head.framing ?? framingHeaders(head.headers);
+  return f.upgrade !== undefined && /\bupgrade\b/i.test(f.connection ?? '');
+}
+
+const NO_BODY: Framing = { kind: 'none' };
+const UNTIL_CLOSE: Framing = { kind: 'until-close' };
+
+function framingHeaders(headers: Headers): FramingHeaders {
+  const framing: FramingHeaders = { contentLength: [] };
+  for (const [k, v] of headers) {
+    const lower = k.toLowerCase();
+    if (lower === 'content-length') framing.contentLength.push(v);
+    else if (lower === 'transfer-encoding') framing.transferEncoding ??= v;
+    else if (lower === 'upgrade') framing.upgrade ??= v;
+    else if (lower === 'connection') framing.connection ??= v;
+  }
+  return framing;
+}
+
+function messageFraming(f: FramingHeaders): Framing | null {
+  const te = f.transferEncoding;
   if (te !== undefined) {
     if (/(^|,)\s*chunked\s*$/i.test(te)) return { kind: 'chunked' };
     throw new MalformedHttp(`unsupported Transfer-Encoding ${JSON.stringify(te)}`);
   }
   let length: number | null = null;
-  for (const [k, v] of headers) {
-    if (k.toLowerCase() !== 'content-length') continue;
+  for (const v of f.contentLength) {
     if (!/^\d{1,15}$/.test(v)) throw new MalformedHttp(`invalid Content-Length ${JSON.stringify(v.slice(0, 20))}`);
     const n = Number(v);
     if (length !== null && n !== length) throw new MalformedHttp('conflicting Content-Length headers');
     length = n;
   }
   if (length === null) return null;
-  return length === 0 ? { kind: 'none' } : { kind: 'length', length };
+  return length === 0 ? NO_BODY : { kind: 'length', length };
 }
 
 export interface MessageSink {

@@ -6,7 +6,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { LogDetail } from '../../shared/log';
 import {
-  MalformedHttp, MessageReader, headerValue, parseRequestHead, parseResponseHead, requestFraming,
+  MalformedHttp, MessageReader, isUpgrade, parseRequestHead, parseResponseHead, requestFraming,
   responseFraming, type Framing, type RequestHead,
 } from './http-stream';
 import type { LogStore } from './log-store';
@@ -168,9 +168,9 @@ class ProxyConnection {
 
   private onRequestHead(raw: Buffer, text: string): Framing {
     const head = parseRequestHead(text);
-    const framing = requestFraming(head.headers);
+    const framing = requestFraming(head);
     const route = classifyRoute(head.method, head.target);
-    const upgrade = headerValue(head.headers, 'upgrade') !== undefined && /\bupgrade\b/i.test(headerValue(head.headers, 'connection') ?? '');
+    const upgrade = isUpgrade(head);
     const exchange: Exchange = {
       entry: this.opts.logs.begin({
         time: Date.now(), method: head.method, path: redactTarget(head.target), apiVersion: route.apiVersion,

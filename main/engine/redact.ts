@@ -7,7 +7,9 @@ const SECRET_HEADERS = new Set(['x-registry-auth', 'x-registry-config', 'authori
 // Query parameters that carry secrets: build args often hold tokens; the rest by name.
 const SECRET_PARAM = /^(buildargs|password|passwd|secret|token|auth|credentials?)$/i;
 
+/** The headers with secret values replaced; the same array when there is nothing to replace. */
 export function redactHeaders(headers: Headers): Headers {
+  if (!headers.some(([k]) => SECRET_HEADERS.has(k.toLowerCase()))) return headers;
   return headers.map(([k, v]) => [k, SECRET_HEADERS.has(k.toLowerCase()) ? REDACTED : v]);
 }
 

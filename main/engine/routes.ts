@@ -17,6 +17,8 @@ export interface RouteInfo {
 }
 
 const VERSION_PREFIX = /^\/v(\d+(?:\.\d+)*)(?=\/)/;
+/** Shared by every request without a query; readers copy before changing a query. */
+const NO_QUERY: URLSearchParams = new URLSearchParams();
 
 type Rule = [method: string | null, pattern: RegExp, route: RouteName, image?: (m: RegExpExecArray, q: URLSearchParams) => string | undefined];
 
@@ -80,7 +82,7 @@ const HIJACKED: ReadonlySet<RouteName> = new Set(['attach', 'exec', 'build sessi
 export function classifyRoute(method: string, target: string): RouteInfo {
   const q = target.indexOf('?');
   let path = q === -1 ? target : target.slice(0, q);
-  const query = new URLSearchParams(q === -1 ? '' : target.slice(q + 1));
+  const query = q === -1 ? NO_QUERY : new URLSearchParams(target.slice(q + 1));
   let apiVersion: string | undefined;
   const version = VERSION_PREFIX.exec(path);
   if (version) {
