@@ -3,6 +3,7 @@
 // exits 0 within 5 s.
 import { startEngine } from '../engine/start';
 import { formatLogLine, type LogFormat } from './log-line';
+import { summary } from '../engine/log-store';
 
 export interface ServeOptions {
   config?: string;
@@ -15,7 +16,7 @@ export interface ServeOptions {
 const STOP_DEADLINE_MS = 5_000;
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const engine = await startEngine({ configPath: opts.config, listen: opts.listen, upstream: opts.upstream, group: opts.group });
+  const engine = await startEngine({ configPath: opts.config, listen: opts.listen, upstream: opts.upstream, group: opts.group, logCapacity: 1000 });
   // Lines are gathered and written once per tick: stdout to a pipe is a synchronous write.
   let pending = '';
   const flush = () => {
@@ -25,7 +26,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   engine.logs.subscribe((entry, kind) => {
     if (kind !== 'end') return;
     if (pending === '') setImmediate(flush);
-    pending += formatLogLine(entry, opts.logFormat) + '\n';
+    pending += formatLogLine(opts.logFormat === 'json' ? summary(entry) : entry, opts.logFormat) + '\n';
   });
   engine.config.onChange((state) => {
     if (state.error) {

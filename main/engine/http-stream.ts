@@ -17,7 +17,7 @@ export interface RequestHead {
   target: string;
   version: string;
   headers: Headers;
-  framing?: FramingHeaders;
+  framing: FramingHeaders;
 }
 
 export interface ResponseHead {
@@ -25,7 +25,7 @@ export interface ResponseHead {
   status: number;
   reason: string;
   headers: Headers;
-  framing?: FramingHeaders;
+  framing: FramingHeaders;
 }
 
 /** How the body that follows a head is delimited. */
@@ -43,52 +43,92 @@ export const MAX_HEAD_BYTES = 1 << 20;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-function parseHeaderLines(lines: string[]): { headers: Headers; framing: FramingHeaders } {
+/** Walks the header lines of a head (after its first line) without splitting the text. */
+function parseHeaderLines(text: string, from: number): { headers: Headers; framing: FramingHeaders } {
   const headers: Headers = [];
   const framing: FramingHeaders = { contentLength: [] };
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new MalformedHttp(`malformed header line ${JSON.stringify(line.slice(0, 80))}`);
-    const name = line.slice(0, colon);
+  let pos = from;
+  while (pos < text.length) {
+    let end = text.indexOf('\r\n', pos);
+    if (end === -1) end = text.length;
+    const colon = text.indexOf(':', pos);
+    if (colon <= pos || colon > end) throw new MalformedHttp(`malformed header line ${JSON.stringify(text.slice(pos, Math.min(end, pos + 80)))}`);
+    const name = text.slice(pos, colon);
     if (!TOKEN.test(name)) throw new MalformedHttp(`invalid header name ${JSON.stringify(name.slice(0, 80))}`);
-    const value = line.slice(colon + 1).trim();
+    const value = text.slice(colon + 1, end).trim();
     headers.push([name, value]);
-    // Only names of the right length are lower-cased: most headers are skipped at once.
-    switch (name.length) {
-      case 14:
-        if (name.toLowerCase() === 'content-length') framing.contentLength.push(value);
-        break;
-      case 17:
-        if (name.toLowerCase() === 'transfer-encoding') framing.transferEncoding ??= value;
-        break;
-      case 7:
-        if (name.toLowerCase() === 'upgrade') framing.upgrade ??= value;
-        break;
-      case 10:
-        if (name.toLowerCase() === 'connection') framing.connection ??= value;
-        break;
-    }
+    noteFraming(framing, name, value);
+    pos = end + 2;
   }
   return { headers, framing };
 }
 
+/** Records a header if it decides framing. Only names of the right length are lower-cased. */
+function noteFraming(framing: FramingHeaders, name: string, value: string): void {
+  switch (name.length) {
+    case 14:
+      if (name.toLowerCase() === 'content-length') framing.contentLength.push(value);
+      break;
+    case 17:
+      if (name.toLowerCase() === 'transfer-encoding') framing.transferEncoding ??= value;
+      break;
+    case 7:
+      if (name.toLowerCase() === 'upgrade') framing.upgrade ??= value;
+      break;
+    case 10:
+      if (name.toLowerCase() === 'connection') framing.connection ??= value;
+      break;
+  }
+}
+
+function firstLineEnd(text: string): number {
+  const end = text.indexOf('\r\n');
+  return end === -1 ? text.length : end;
+}
+
 export function parseRequestHead(text: string): RequestHead {
-  const lines = text.split('\r\n');
-  const parts = lines[0]!.split(' ');
-  if (parts.length !== 3) throw new MalformedHttp(`malformed request line ${JSON.stringify(lines[0]!.slice(0, 80))}`);
+  const lineEnd = firstLineEnd(text);
+  const line = text.slice(0, lineEnd);
+  const parts = line.split(' ');
+  if (parts.length !== 3) throw new MalformedHttp(`malformed request line ${JSON.stringify(line.slice(0, 80))}`);
   const [method, target, version] = parts as [string, string, string];
   if (!TOKEN.test(method)) throw new MalformedHttp(`invalid method ${JSON.stringify(method.slice(0, 20))}`);
   if (!target.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(target)) throw new MalformedHttp('invalid request target');
   if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') throw new MalformedHttp(`unsupported protocol ${JSON.stringify(version.slice(0, 20))}`);
-  return { method, target, version, ...parseHeaderLines(lines) };
+  return { method, target, version, ...parseHeaderLines(text, lineEnd + 2) };
 }
 
 export function parseResponseHead(text: string): ResponseHead {
-  const lines = text.split('\r\n');
-  const match = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0]!);
-  if (!match) throw new MalformedHttp(`malformed status line ${JSON.stringify(lines[0]!.slice(0, 80))}`);
-  return { version: match[1]!, status: Number(match[2]), reason: match[3] ?? '', ...parseHeaderLines(lines) };
+  const lineEnd = firstLineEnd(text);
+  const match = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(text.slice(0, lineEnd));
+  if (!match) throw new MalformedHttp(`malformed status line ${JSON.stringify(text.slice(0, Math.min(lineEnd, 80)))}`);
+  return { version: match[1]!, status: Number(match[2]), reason: match[3] ?? '', ...parseHeaderLines(text, lineEnd + 2) };
+}
+
+/**
+ * What the proxy needs of a response head on the hot path: its status and framing headers,
+ * without building the header list (kept as text, parsed when somebody asks for details).
+ */
+export function scanResponseHead(text: string): { status: number; framing: FramingHeaders } {
+  const lineEnd = firstLineEnd(text);
+  const status = text.startsWith('HTTP/1.') && text.charCodeAt(8) === 32 ? Number(text.slice(9, 12)) : NaN;
+  if (!(status >= 100 && status <= 999) || (lineEnd > 12 && text.charCodeAt(12) !== 32)) {
+    throw new MalformedHttp(`malformed status line ${JSON.stringify(text.slice(0, Math.min(lineEnd, 80)))}`);
+  }
+  const framing: FramingHeaders = { contentLength: [] };
+  let pos = lineEnd + 2;
+  while (pos < text.length) {
+    let end = text.indexOf('\r\n', pos);
+    if (end === -1) end = text.length;
+    const colon = text.indexOf(':', pos);
+    if (colon <= pos || colon > end) throw new MalformedHttp('malformed header line in response');
+    const nameLength = colon - pos;
+    if (nameLength === 14 || nameLength === 17 || nameLength === 7 || nameLength === 10) {
+      noteFraming(framing, text.slice(pos, colon), text.slice(colon + 1, end).trim());
+    }
+    pos = end + 2;
+  }
+  return { status, framing };
 }
 
 export function headerValue(headers: Headers, name: string): string | undefined {
@@ -98,37 +138,25 @@ export function headerValue(headers: Headers, name: string): string | undefined 
 }
 
 /** Body framing of a request (RFC 9112 §6.3): chunked wins, then Content-Length, else none. */
-export function requestFraming(head: Pick<RequestHead, 'headers' | 'framing'>): Framing {
-  return messageFraming(head.framing ?? framingHeaders(head.headers)) ?? NO_BODY;
+export function requestFraming(head: { framing: FramingHeaders }): Framing {
+  return messageFraming(head.framing) ?? NO_BODY;
 }
 
 /** Body framing of a response to `method`; a 101 or an unframed response runs until close. */
-export function responseFraming(head: ResponseHead, method: string): Framing {
+export function responseFraming(head: { status: number; framing: FramingHeaders }, method: string): Framing {
   if (head.status === 101) return UNTIL_CLOSE;
   if (method === 'HEAD' || head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200)) return NO_BODY;
-  return messageFraming(head.framing ?? framingHeaders(head.headers)) ?? UNTIL_CLOSE;
+  return messageFraming(head.framing) ?? UNTIL_CLOSE;
 }
 
 /** True for `Connection: upgrade` with an `Upgrade` header: the connection changes protocol after it. */
-export function isUpgrade(head: Pick<RequestHead, 'headers' | 'framing'>): boolean {
-  const f = head.framing ?? framingHeaders(head.headers);
+export function isUpgrade(head: { framing: FramingHeaders }): boolean {
+  const f = head.framing;
   return f.upgrade !== undefined && /\bupgrade\b/i.test(f.connection ?? '');
 }
 
 const NO_BODY: Framing = { kind: 'none' };
 const UNTIL_CLOSE: Framing = { kind: 'until-close' };
-
-function framingHeaders(headers: Headers): FramingHeaders {
-  const framing: FramingHeaders = { contentLength: [] };
-  for (const [k, v] of headers) {
-    const lower = k.toLowerCase();
-    if (lower === 'content-length') framing.contentLength.push(v);
-    else if (lower === 'transfer-encoding') framing.transferEncoding ??= v;
-    else if (lower === 'upgrade') framing.upgrade ??= v;
-    else if (lower === 'connection') framing.connection ??= v;
-  }
-  return framing;
-}
 
 function messageFraming(f: FramingHeaders): Framing | null {
   const te = f.transferEncoding;

@@ -2,9 +2,15 @@
 // numbers, and the subscribers (CLI printer, Electron batcher) it notifies.
 // Never holds a body or an unredacted header.
 import type { LogDetail, LogEntry } from '../../shared/log';
+import { parseResponseHead } from './http-stream';
+import { redactHeaders } from './redact';
+
+/** A log entry as kept: the response head may stay raw text until details are asked for. */
+export type StoredEntry = LogDetail & { responseHead?: string };
 
 export type LogEventKind = 'begin' | 'update' | 'end';
-export type LogListener = (entry: LogEntry, kind: LogEventKind) => void;
+/** Listeners get the stored entry itself (details included): pass `summary(entry)` on to anything outside main. */
+export type LogListener = (entry: LogDetail, kind: LogEventKind) => void;
 
 export class LogStore {
   private readonly ring: (LogDetail | undefined)[];
@@ -59,8 +65,17 @@ export class LogStore {
   }
 
   detail(seq: number): LogDetail | null {
-    const entry = this.ring[seq % this.capacity];
-    return entry && entry.seq === seq && seq >= this.clearedBefore ? { ...entry } : null;
+    const entry = this.ring[seq % this.capacity] as StoredEntry | undefined;
+    if (!entry || entry.seq !== seq || seq < this.clearedBefore) return null;
+    const { responseHead, ...detail } = entry;
+    if (responseHead !== undefined) {
+      try {
+        detail.responseHeaders = redactHeaders(parseResponseHead(responseHead).headers);
+      } catch {
+        detail.responseHeaders = [];
+      }
+    }
+    return detail;
   }
 
   clear(): void {
@@ -80,6 +95,6 @@ export class LogStore {
 
 /** The summary part of a detail: what crosses IPC in batches (headers stay in main). */
 export function summary(entry: LogDetail): LogEntry {
-  const { requestHeaders: _req, responseHeaders: _res, forwardedPath: _fwd, progress: _p, ...rest } = entry;
+  const { requestHeaders: _req, responseHeaders: _res, forwardedPath: _fwd, progress: _p, responseHead: _head, ...rest } = entry as StoredEntry;
   return rest;
 }

@@ -6,10 +6,10 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { LogDetail } from '../../shared/log';
 import {
-  MalformedHttp, MessageReader, isUpgrade, parseRequestHead, parseResponseHead, requestFraming,
+  MalformedHttp, MessageReader, isUpgrade, parseRequestHead, requestFraming, scanResponseHead,
   responseFraming, type Framing, type RequestHead,
 } from './http-stream';
-import type { LogStore } from './log-store';
+import type { LogStore, StoredEntry } from './log-store';
 import { redactHeaders, redactTarget } from './redact';
 import { classifyRoute, type RouteInfo } from './routes';
 import { connectOptions, formatUpstream, type UpstreamAddress } from './upstream';
@@ -401,7 +401,7 @@ class ProxyConnection {
   // ---- upstream -> client --------------------------------------------------------------
 
   private onResponseHead(raw: Buffer, text: string): Framing {
-    const head = parseResponseHead(text);
+    const head = scanResponseHead(text);
     const ex = this.pending[0];
     if (ex) ex.entry.bytesOut += raw.length;
     if (!ex) return responseFraming(head, 'GET');
@@ -412,7 +412,8 @@ class ProxyConnection {
     }
     ex.answered = true;
     ex.entry.status = head.status;
-    ex.entry.responseHeaders = redactHeaders(head.headers);
+    // Kept as text: the header list is only built when somebody opens the details.
+    (ex.entry as StoredEntry).responseHead = text;
     if (ex.hijack && framing.kind === 'until-close') {
       ex.tunnel = true;
       ex.entry.upgraded = true;

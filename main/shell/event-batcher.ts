@@ -111,7 +111,7 @@ export class EngineEvents {
       engine.logs.subscribe((entry) => {
         // Copy now: the store keeps mutating the entry while the request runs. It hands
         // listeners its stored details, whose headers must stay in main.
-        const copy = summary(entry as LogDetail);
+        const copy = summary(entry);
         for (const { feed } of this.feeds) feed.add(copy);
       }),
       engine.config.onChange((state) => this.broadcast('config.changed', state)),

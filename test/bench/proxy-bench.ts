@@ -12,6 +12,24 @@ import { startServe } from '../harness/serve';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
+const RAW_PIPE = `
+const { createServer, connect } = require('node:net');
+const [listen, upstream] = process.argv.slice(1);
+createServer({ allowHalfOpen: true }, (c) => {
+  const u = connect({ path: upstream, allowHalfOpen: true });
+  c.pipe(u); u.pipe(c);
+  c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
+}).listen(listen);`;
+
+function hasSocat(): boolean {
+  try {
+    execFileSync('socat', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 class KeepAliveClient {
   private buf: Buffer = Buffer.alloc(0);
   private waiting: ((b: Buffer) => void) | null = null;
@@ -139,7 +157,16 @@ function rssMiB(pid: number): number {
 async function main() {
   const dockerd = await startDockerd([]);
   const serve = await startServe({ upstream: dockerd.host, quiet: true });
-  const targets = { direct: dockerd.socket, serve: serve.socket };
+  // For scale: what a bare byte pipe costs on this machine (no parsing, no logging), in Node
+  // and, when installed, socat. They bound what any proxy of this design can reach here.
+  const refDir = mkdtempSync(join(tmpdir(), 'dc-bench-ref-'));
+  const references = [
+    spawn(process.execPath, ['-e', RAW_PIPE, join(refDir, 'node-pipe.sock'), dockerd.socket], { stdio: 'ignore' }),
+    ...(hasSocat() ? [spawn('socat', [`UNIX-LISTEN:${join(refDir, 'socat.sock')},fork,backlog=512`, `UNIX-CONNECT:${dockerd.socket}`], { stdio: 'ignore' })] : []),
+  ];
+  await new Promise((r) => setTimeout(r, 500));
+  const targets: Record<string, string> = { direct: dockerd.socket, serve: serve.socket, 'node pipe': join(refDir, 'node-pipe.sock') };
+  if (references.length > 1) targets.socat = join(refDir, 'socat.sock');
   try {
     // A ~100 MB image for the stream workloads.
     const dir = mkdtempSync(join(tmpdir(), 'dc-bench-'));
@@ -150,7 +177,7 @@ async function main() {
     execFileSync('sh', ['-c', `docker save bench/big:1 > ${dir}/big.tar`], { env: { ...process.env, DOCKER_HOST: dockerd.host } });
     importBusyboxImage(dockerd.host, 'bench/busybox:1');
 
-    const results: Record<string, Record<string, number[]>> = { direct: {}, serve: {} };
+    const results: Record<string, Record<string, number[]>> = Object.fromEntries(Object.keys(targets).map((t) => [t, {}]));
     const add = (target: string, metric: string, v: number) => (results[target]![metric] ??= []).push(v);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, path] of Object.entries(targets)) {
@@ -164,13 +191,18 @@ async function main() {
       }
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
-    const higherIsBetter = (m: string) => m.includes('/s');
-    console.log('\n| workload | direct | serve | ratio (serve/direct) |\n|---|---:|---:|---:|');
+    const others = Object.keys(targets).filter((t) => t !== 'direct');
+    console.log(`\nmedians of ${ROUNDS} rounds; ratio = target / direct (latency: lower is better; throughput: higher is better)`);
+    console.log(`| workload | direct | ${others.join(' | ')} |\n|---|---:|${others.map(() => '---:').join('|')}|`);
     for (const metric of Object.keys(results.direct!)) {
       const d = median(results.direct![metric]!);
-      const s = median(results.serve![metric]!);
-      console.log(`| ${metric} | ${d.toFixed(1)} | ${s.toFixed(1)} | ${(s / d).toFixed(2)}x${higherIsBetter(metric) ? '' : ' (lower is better)'} |`);
+      const cells = others.map((t) => {
+        const v = median(results[t]![metric]!);
+        return `${v.toFixed(1)} (${(v / d).toFixed(2)}x)`;
+      });
+      console.log(`| ${metric} | ${d.toFixed(1)} | ${cells.join(' | ')} |`);
     }
+    references.forEach((r) => r.kill());
     // A fresh serve, so its memory reflects the idle streams rather than the workloads before.
     const fresh = await startServe({ upstream: dockerd.host, quiet: true });
     const before = rssMiB(fresh.child.pid!);
