@@ -47,3 +47,14 @@ describe('LogStore', () => {
     expect(store.begin(entry('/b')).seq).toBe(2);
   });
 });
+
+describe('LogStore details', () => {
+  it('builds the response header list from the raw head only when details are asked for', () => {
+    const store = new LogStore(10);
+    const e = store.begin(entry('/x')) as LogDetail & { responseHead?: string };
+    e.responseHead = 'HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json';
+    expect(store.detail(e.seq)?.responseHeaders).toEqual([['Api-Version', '1.41'], ['Content-Type', 'application/json']]);
+    expect('responseHead' in store.detail(e.seq)!).toBe(false);
+    expect('responseHead' in store.snapshot()[0]!).toBe(false);
+  });
+});
