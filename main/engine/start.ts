@@ -93,7 +93,7 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
 
   try {
     await prepareSocketPath(listenPath);
-    await listenPrivately(server, listenPath, options.group);
+    await listenPrivately(server, listenPath, options.group ?? config.get().config.group);
   } catch (err) {
     config.close();
     engineClient.close();

@@ -113,6 +113,8 @@ export const configSchema = z.strictObject({
   }),
   enabled: z.boolean().default(true),
   listen: z.string().min(1, 'must not be empty').max(4096, 'is longer than 4096 characters').optional(),
+  /** A group whose members may use the socket too (mode 0660); by default only the owner (0600). */
+  group: z.string().regex(/^[a-z_][a-z0-9_-]*[$]?$|^\d+$/i, 'must be a group name or number, such as docker').max(64).optional(),
   upstream: z
     .string()
     .max(4096, 'is longer than 4096 characters')

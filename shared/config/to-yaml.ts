@@ -18,7 +18,7 @@ interface Entry {
 const ruleDefaults = mirrorRuleSchema.parse({ from: 'localhost', to: 'localhost' });
 
 // Where a new key goes: after the keys that come before it in this order.
-const topOrder = ['version', 'enabled', 'listen', 'upstream', 'notifications', 'rules'];
+const topOrder = ['version', 'enabled', 'listen', 'group', 'upstream', 'notifications', 'rules'];
 const ruleOrder = ['from', 'to', 'block', 'fallback', 'retag', 'keepMirrorTag', 'digestOnly', 'enabled', 'name'];
 
 /** YAML text for `config`; with `base`, the edits are applied to a copy of it. */
@@ -31,6 +31,7 @@ export function configToYaml(config: Config, base?: Document | null): string {
     // A new file shows the master switch; an existing file gets it only once it is off.
     enabled: base ? { value: config.enabled, omitDefault: defaultConfig.enabled } : { value: config.enabled },
     listen: { value: config.listen },
+    group: { value: config.group },
     upstream: { value: config.upstream, omitDefault: defaultConfig.upstream },
     notifications: { value: config.notifications, omitDefault: defaultConfig.notifications },
     rules: {

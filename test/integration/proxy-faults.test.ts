@@ -3,7 +3,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { connect } from 'node:net';
 import { request, type IncomingMessage } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +145,25 @@ describe('lifecycle', () => {
       expect(await serve.stop(signal)).toBe(0);
       expect(Date.now() - started).toBeLessThan(5000);
       expect(existsSync(serve.socket)).toBe(false);
+    }
+  });
+
+  it('keeps the socket private (0600 in a 0700 folder), or 0660 for the group named in the config', async () => {
+    const privateServe = await startServe({ upstream: inject('dockerHost') });
+    try {
+      expect(statSync(privateServe.socket).mode & 0o777).toBe(0o600);
+      expect(statSync(join(privateServe.socket, '..')).mode & 0o777).toBe(0o700);
+    } finally {
+      await privateServe.stop();
+    }
+    const home = mkdtempSync(join(tmpdir(), 'dc-group-'));
+    writeFileSync(join(home, 'config.yaml'), 'version: 1\ngroup: "0"\n');
+    const groupServe = await startServe({ upstream: inject('dockerHost'), home });
+    try {
+      expect(statSync(groupServe.socket).mode & 0o777).toBe(0o660);
+      expect(statSync(groupServe.socket).gid).toBe(0);
+    } finally {
+      await groupServe.stop();
     }
   });
 

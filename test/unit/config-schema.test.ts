@@ -99,7 +99,7 @@ describe('config schema', () => {
       'rules.0.fallbak: is not a known key: did you mean fallback?',
     ]);
     expect(issuesOf({ version: 1, colour: 'blue' })).toEqual([
-      'colour: is not a known key; the keys allowed here are version, enabled, listen, upstream, notifications, rules',
+      'colour: is not a known key; the keys allowed here are version, enabled, listen, group, upstream, notifications, rules',
     ]);
   });
 
