@@ -6,7 +6,8 @@ import type { Page } from 'playwright-core';
 import type { Config } from '../../shared/config/schema';
 import type { ConfigState, Status } from '../../shared/ipc';
 import type { LogDetail, LogEntry } from '../../shared/log';
-import type { FakeApiInit, FakeHandle } from '../bench/ui-page.mjs';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { launchChromium, openRenderer, serveRenderer, type FakeApiInit, type FakeHandle } from '../bench/ui-page.mjs';
 
 export const SOCKET = '/run/user/1000/docker-caching/docker.sock';
 export const T0 = Date.UTC(2025, 4, 6, 9, 41, 7, 120);
@@ -127,4 +128,35 @@ export async function calls(page: Page, channel: string): Promise<unknown[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync('test-results/screenshots', { recursive: true });
   await page.screenshot({ path: `test-results/screenshots/${name}.png` });
+}
+
+
+export type OpenOptions = Parameters<typeof openRenderer>[3];
+
+/**
+ * The browser lifecycle every renderer test file shares: one static server and one Chromium
+ * per file, and no CSP violation, uncaught error or React warning in any test. Returns the
+ * function that opens the renderer with the fake bridge.
+ */
+export function useRendererPage(): (options?: OpenOptions, over?: Parameters<typeof init>[0]) => Promise<Page> {
+  let server: Awaited<ReturnType<typeof serveRenderer>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let problems: string[] = [];
+  beforeAll(async () => {
+    server = await serveRenderer();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(() => {
+    expect(problems).toEqual([]);
+    problems = [];
+  });
+  return async (options = {}, over = {}) => {
+    const opened = await openRenderer(browser.context, server.url, init(over), options);
+    problems = opened.problems;
+    return opened.page;
+  };
 }

@@ -3,36 +3,11 @@
 // the header strip; screenshots in light and dark.
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../shared/log';
-import { launchChromium, openRenderer, serveRenderer } from '../bench/ui-page.mjs';
-import { SOCKET, calls, entries, init, pushEntries, screenshot, status } from './renderer-fixture';
+import { SOCKET, calls, entries, pushEntries, screenshot, status, useRendererPage } from './renderer-fixture';
 
-let server: Awaited<ReturnType<typeof serveRenderer>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
-let problems: string[] = [];
-
-beforeAll(async () => {
-  server = await serveRenderer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-afterEach(() => {
-  // No CSP violation, uncaught error or React warning in any test.
-  expect(problems).toEqual([]);
-  problems = [];
-});
-
-async function open(options: Parameters<typeof openRenderer>[3] = {}, over: Parameters<typeof init>[0] = {}): Promise<Page> {
-  const opened = await openRenderer(browser.context, server.url, init(over), options);
-  problems = opened.problems;
-  return opened.page;
-}
+const open = useRendererPage();
 
 const shownSeqs = (page: Page): Promise<number[]> =>
   page.$$eval('.list [role="row"][data-seq]', (rows) =>

@@ -3,37 +3,19 @@
 // revision, Revert restores it, changes on disk are announced, reordering works by keyboard,
 // buttons and drag, "Try an image" runs the shared planPull, "Check" asks main about a mirror.
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config/schema';
 import type { ConfigState } from '../../shared/ipc';
-import { launchChromium, openRenderer, serveRenderer } from '../bench/ui-page.mjs';
-import { calls, config, configState, init, screenshot } from './renderer-fixture';
+import type { OpenOptions } from './renderer-fixture';
+import { calls, config, configState, init, screenshot, useRendererPage } from './renderer-fixture';
 
-let server: Awaited<ReturnType<typeof serveRenderer>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
-let problems: string[] = [];
+const open = useRendererPage();
 
-beforeAll(async () => {
-  server = await serveRenderer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-afterEach(() => {
-  expect(problems).toEqual([]);
-  problems = [];
-});
-
-async function openRules(options: Parameters<typeof openRenderer>[3] = {}, over: Parameters<typeof init>[0] = {}): Promise<Page> {
-  const opened = await openRenderer(browser.context, server.url, init(over), options);
-  problems = opened.problems;
-  await opened.page.getByRole('tab', { name: 'Rules' }).click();
-  await opened.page.getByRole('list', { name: /Rules/ }).waitFor();
-  return opened.page;
+async function openRules(options: OpenOptions = {}, over: Parameters<typeof init>[0] = {}): Promise<Page> {
+  const page = await open(options, over);
+  await page.getByRole('tab', { name: 'Rules' }).click();
+  await page.getByRole('list', { name: /Rules/ }).waitFor();
+  return page;
 }
 
 const ruleItems = (page: Page): Locator => page.getByRole('list', { name: /Rules/ }).locator(':scope > li');
