@@ -13,7 +13,8 @@ export class Counters {
       const v = this.values;
       if (entry.action === 'redirected') {
         v.redirected++;
-        v.bytesFromMirrors += entry.bytesOut;
+        // Image bytes the engine downloaded (layer progress), not the size of the progress stream.
+        v.bytesFromMirrors += entry.progress?.bytesDone ?? 0;
       } else if (entry.action === 'fell back') v.fellBack++;
       else if (entry.action === 'blocked') v.blocked++;
       else if (entry.action === 'failed') v.failed++;
