@@ -159,6 +159,10 @@ async function run(): Promise<void> {
         // The engine reads the current context when asked; windows hear of the switch now.
         events.broadcast('status.changed', engine.status());
       },
+      setNotifications: (on) => {
+        const { config, revision } = engine.config.get();
+        void engine.config.save({ ...config, notifications: on }, revision).catch((err: Error) => report(err.message));
+      },
       setStartAtLogin: (on) => {
         try {
           login.set(on);

@@ -63,6 +63,7 @@ export class TrayController<Menu> {
     const template = trayMenu({
       status,
       rules: this.engine.config.get().config.rules,
+      notifications: this.engine.config.get().config.notifications,
       recentPulls: this.history.recent(),
       pullsRedirectedToday: this.history.redirectedToday(Date.now()),
       dockerContextActive: this.deps.dockerContextActive(),

@@ -1,5 +1,5 @@
 // The tray menu as a template, rebuilt from state: status lines, the master switch, one switch
-// per rule, recent pulls, windows, docker context, start at login, quit. Pure: never calls Electron.
+// per rule, recent pulls, windows, docker context, notifications, start at login, quit. Pure: never calls Electron.
 import type { MenuItemConstructorOptions } from 'electron';
 import type { Status, View } from '../../shared/ipc';
 import { isBlockRule, type Rule } from '../../shared/config/schema';
@@ -14,6 +14,8 @@ export interface TrayState {
   dockerContextActive: boolean;
   /** null where it cannot be set (a development build). */
   startAtLogin: boolean | null;
+  /** The config's `notifications` switch. */
+  notifications: boolean;
 }
 
 export interface TrayCommands {
@@ -22,6 +24,7 @@ export interface TrayCommands {
   openView(view: View): void;
   useDockerContext(on: boolean): void;
   setStartAtLogin(on: boolean): void;
+  setNotifications(on: boolean): void;
   quit(): void;
 }
 
@@ -111,6 +114,12 @@ export function trayMenu(state: TrayState, commands: TrayCommands): MenuItemCons
       checked: state.dockerContextActive,
       enabled: contextSwitchable,
       click: () => commands.useDockerContext(!state.dockerContextActive),
+    },
+    {
+      label: 'Notify when a pull falls back or fails',
+      type: 'checkbox',
+      checked: state.notifications,
+      click: () => commands.setNotifications(!state.notifications),
     },
     state.startAtLogin === null
       ? { label: 'Start at login (installed app only)', type: 'checkbox', checked: false, enabled: false }

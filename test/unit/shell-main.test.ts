@@ -255,6 +255,13 @@ describe('the app started from its built main bundle', () => {
     await until('the menu rebuilt', () => menuItem('Redirect pulls').checked === false);
   });
 
+  it('switches pull notifications from the tray, saved to the config file', async () => {
+    clickItem('Notify when a pull falls back or fails');
+    const configFile = join(home, 'config', 'docker-caching', 'config.yaml');
+    await until('the config saved', () => existsSync(configFile) && /notifications: false/.test(readFileSync(configFile, 'utf8')));
+    await until('the menu rebuilt', () => menuItem('Notify when a pull falls back or fails').checked === false);
+  });
+
   it('points docker at the proxy from the tray, and quitting puts it back, stops the engine and removes the tray', async () => {
     clickItem('Use docker-caching for docker commands');
     const dockerConfig = join(home, '.docker', 'config.json');

@@ -30,12 +30,13 @@ function commands(): TrayCommands & { calls: unknown[][] } {
     openView: record('openView'),
     useDockerContext: record('useDockerContext'),
     setStartAtLogin: record('setStartAtLogin'),
+    setNotifications: record('setNotifications'),
     quit: record('quit'),
   };
 }
 
 function state(overrides: Partial<TrayState> = {}): TrayState {
-  return { status: fakeStatus(), rules, recentPulls: [], pullsRedirectedToday: 0, dockerContextActive: false, startAtLogin: false, ...overrides };
+  return { status: fakeStatus(), rules, recentPulls: [], pullsRedirectedToday: 0, dockerContextActive: false, startAtLogin: false, notifications: true, ...overrides };
 }
 
 const labels = (menu: MenuItemConstructorOptions[]) => menu.map((item) => (item.type === 'separator' ? '---' : item.label));
@@ -63,6 +64,7 @@ describe('tray menu', () => {
       'Edit Rules…',
       '---',
       'Use docker-caching for docker commands',
+      'Notify when a pull falls back or fails',
       'Start at login',
       '---',
       'Quit docker-caching',
@@ -152,6 +154,14 @@ describe('tray menu', () => {
     expect(item(active, label)).toMatchObject({ checked: true, enabled: true });
     click(item(active, label));
     expect(cmds.calls).toEqual([['useDockerContext', true], ['useDockerContext', false]]);
+  });
+
+  it('switches pull notifications, showing the config\'s setting', () => {
+    const cmds = commands();
+    const label = 'Notify when a pull falls back or fails';
+    expect(item(trayMenu(state({ notifications: false }), cmds), label)).toMatchObject({ type: 'checkbox', checked: false });
+    click(item(trayMenu(state({ notifications: true }), cmds), label));
+    expect(cmds.calls).toEqual([['setNotifications', false]]);
   });
 
   it('offers start at login where it can be set, greyed out where it cannot', () => {
