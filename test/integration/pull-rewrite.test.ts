@@ -2,7 +2,9 @@
 // block, digests, all tags, hot reload and mirror credentials, through the docker CLIs
 // (28 and 20.10), docker-py, docker-compose v1 and dockerode.
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startEngine } from '../../main/engine/start';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -272,6 +274,28 @@ describe('mirror credentials', () => {
       const all = s.stdout() + s.stderr();
       expect(all).not.toContain(login().password);
       expect(all).not.toContain(Buffer.from(`${login().user}:${login().password}`).toString('base64'));
+    }
+  });
+});
+
+describe('parameters of a redirected pull', () => {
+  it('keeps platform and every other parameter, and records the request line the engine got', async () => {
+    const name = unique('plat');
+    publish(`${mirror}/${name}:1`, 'platform');
+    const home = mkdtempSync(join(tmpdir(), 'dc-rw-'));
+    writeFileSync(join(home, 'config.yaml'), `version: 1\nrules:\n  - from: ${origin}\n    to: ${mirror}\n`);
+    // In this process, to read the entry's details; docker runs asynchronously so the proxy can answer.
+    const engine = await startEngine({ configPath: join(home, 'config.yaml'), listen: join(home, 'd.sock'), upstream: host, env: {}, home });
+    try {
+      await promisify(execFile)('docker', ['pull', '--platform', 'linux/amd64', `${origin}/${name}:1`], { env: { ...process.env, DOCKER_HOST: `unix://${join(home, 'd.sock')}` } });
+      const pull = engine.logs.snapshot().find((e) => e.route === 'pull' && !e.pending);
+      expect(pull?.action).toBe('redirected');
+      const detail = engine.logs.detail(pull!.seq)!;
+      expect(detail.path).toContain('platform=linux%2Famd64');
+      expect(new URLSearchParams(detail.forwardedPath!.split('?')[1]).get('platform')).toBe('linux/amd64');
+      expect(new URLSearchParams(detail.forwardedPath!.split('?')[1]).get('fromImage')).toBe(`${mirror}/${name}`);
+    } finally {
+      await engine.stop();
     }
   });
 });
