@@ -4,6 +4,7 @@
 import { startEngine } from '../engine/start';
 import { formatLogLine, type LogFormat } from './log-line';
 import { summary } from '../engine/log-store';
+import { endpointFor } from '../engine/docker-context';
 
 export interface ServeOptions {
   config?: string;
@@ -39,7 +40,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     `docker-caching listening at ${engine.listenPath}\n` +
       `  engine: ${status.upstream.address} (${engine.upstream.source}${status.upstream.healthy ? `, Docker ${status.upstream.version}` : `, not reachable: ${status.upstream.error}`})\n` +
       `  config: ${status.configPath}${status.enabled ? '' : ' (redirection is switched off)'}\n` +
-      `  use it: export DOCKER_HOST=unix://${engine.listenPath}\n`,
+      `  use it: export DOCKER_HOST=${endpointFor(engine.listenPath)}\n`,
   );
 
   await new Promise<void>((resolve) => {

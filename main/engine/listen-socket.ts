@@ -7,7 +7,15 @@ import { dirname, join } from 'node:path';
 
 export const SOCKET_NAME = 'docker.sock';
 
-export function defaultListenPath(env: NodeJS.ProcessEnv, home: string): string {
+/** Windows has named pipes where Unix has sockets; the pipe namespace has no files or modes. */
+export const WINDOWS_PIPE = '\\\\.\\pipe\\docker_caching';
+
+export function isNamedPipe(path: string): boolean {
+  return /^[\\/]{2}\.[\\/]pipe[\\/]/.test(path);
+}
+
+export function defaultListenPath(env: NodeJS.ProcessEnv, home: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return WINDOWS_PIPE;
   const base = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'docker-caching') : join(home, '.docker-caching');
   return join(base, SOCKET_NAME);
 }
@@ -16,6 +24,10 @@ export class SocketInUse extends Error {}
 
 /** Makes `path` ready to listen on: missing folders created 0700, a stale socket removed. */
 export async function prepareSocketPath(path: string): Promise<void> {
+  if (isNamedPipe(path)) {
+    if (await someoneListens(path)) throw new SocketInUse(`already running at ${path}: another docker-caching (or another program) is listening there`);
+    return;
+  }
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   let stat;
   try {
@@ -46,7 +58,7 @@ function someoneListens(path: string): Promise<boolean> {
 
 /** Listens on `path` with mode 0600 (0660 and the group's ownership when `group` is set). */
 export async function listenPrivately(server: Server, path: string, group?: string): Promise<void> {
-  const gid = group === undefined ? undefined : await groupId(group);
+  const gid = group === undefined || isNamedPipe(path) ? undefined : await groupId(group);
   // The umask closes the window between bind() and chmod(); bind happens inside listen().
   const previous = process.umask(0o177);
   try {
@@ -60,6 +72,8 @@ export async function listenPrivately(server: Server, path: string, group?: stri
   } finally {
     process.umask(previous);
   }
+  // A named pipe's access is its ACL: by default the creating user and administrators only.
+  if (isNamedPipe(path)) return;
   if (gid !== undefined) {
     await chown(path, process.getuid?.() ?? -1, gid);
     await chmod(path, 0o660);

@@ -4,14 +4,24 @@ import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultListenPath, listenPrivately, prepareSocketPath } from '../../main/engine/listen-socket';
+import { defaultListenPath, isNamedPipe, listenPrivately, prepareSocketPath } from '../../main/engine/listen-socket';
+import { endpointFor } from '../../main/engine/docker-context';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'dc-sock-'));
 
 describe('the proxy socket', () => {
   it('lives in a per-user private folder', () => {
     expect(defaultListenPath({ XDG_RUNTIME_DIR: '/run/user/1000' }, '/home/me')).toBe('/run/user/1000/docker-caching/docker.sock');
-    expect(defaultListenPath({}, '/home/me')).toBe('/home/me/.docker-caching/docker.sock');
+    expect(defaultListenPath({}, '/home/me', 'linux')).toBe('/home/me/.docker-caching/docker.sock');
+    expect(defaultListenPath({}, '/home/me', 'darwin')).toBe('/home/me/.docker-caching/docker.sock');
+  });
+
+  it('is a named pipe on Windows, and docker is pointed at it with npipe://', () => {
+    const pipe = defaultListenPath({}, 'C:\\Users\\me', 'win32');
+    expect(pipe).toBe('\\\\.\\pipe\\docker_caching');
+    expect(isNamedPipe(pipe)).toBe(true);
+    expect(isNamedPipe('/run/user/1000/docker-caching/docker.sock')).toBe(false);
+    expect(endpointFor(pipe)).toBe('npipe:////./pipe/docker_caching');
   });
 
   it('creates the missing folder 0700 and the socket 0600', async () => {
