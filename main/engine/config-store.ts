@@ -5,7 +5,7 @@
 // disk, or the file turning invalid (or valid again).
 import type { Document } from 'yaml';
 import type { ConfigProblem, ConfigState } from '../../shared/ipc';
-import { sameConfig, type Config } from '../../shared/config/schema';
+import { defaultConfig, sameConfig, type Config } from '../../shared/config/schema';
 import { formatProblem, validateConfig } from '../../shared/config/validate';
 import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile, type ConfigFileRead, type ConfigFileWatcher } from './config-file';
 import type { ConfigHandle } from './engine';
@@ -32,12 +32,16 @@ export class ConfigStore implements ConfigHandle {
 
   /**
    * Loads the file (a missing file means the defaults) and starts watching it. Rejects with
-   * the one-line problem (`config.yaml:7: rules.0.to: ...`) when the file is invalid.
+   * the one-line problem (`config.yaml:7: rules.0.to: ...`) when the file is invalid, unless
+   * `allowInvalid`.
    */
-  static async open(path: string): Promise<ConfigStore> {
+  static async open(path: string, opts: { allowInvalid?: boolean } = {}): Promise<ConfigStore> {
     const read = await loadConfigFile(path);
-    if (!read.ok) throw new Error(formatProblem(read.problem));
-    const store = new ConfigStore(path, read.config, read.doc, read.text);
+    if (!read.ok && !opts.allowInvalid) throw new Error(formatProblem(read.problem));
+    // With allowInvalid (the desktop app), an invalid file starts the defaults (no rules) with
+    // the problem reported, and a fixed file is picked up by the watcher like any other edit.
+    const store = read.ok ? new ConfigStore(path, read.config, read.doc, read.text) : new ConfigStore(path, defaultConfig, null, read.text);
+    if (!read.ok) store.error = read.problem;
     store.watcher = watchConfigFile(path, () => void store.reload());
     // An edit made between the first read and the watcher starting would otherwise be missed.
     await store.reload();

@@ -23,6 +23,11 @@ export interface StartOptions extends EngineOptions {
   group?: string;
   /** Ring buffer capacity of the request log. */
   logCapacity?: number;
+  /**
+   * Keep running through an invalid config file (defaults, error reported) or a socket that
+   * cannot be opened (retried): the desktop app shows these in its tray; `serve` refuses them.
+   */
+  keepRunningOnErrors?: boolean;
 }
 
 export interface RunningEngine extends Engine {
@@ -31,12 +36,13 @@ export interface RunningEngine extends Engine {
 }
 
 const HEALTH_INTERVAL_MS = 15_000;
+const LISTEN_RETRY_MS = 5_000;
 
 export async function startEngine(options: StartOptions = {}): Promise<RunningEngine> {
   const env = options.env ?? process.env;
   const home = options.home ?? homedir();
   const configPath = options.configPath ?? defaultConfigPath({ env, home, platform: process.platform });
-  const config = await ConfigStore.open(configPath);
+  const config = await ConfigStore.open(configPath, { allowInvalid: options.keepRunningOnErrors });
   const listenPath = options.listen ?? config.get().config.listen ?? defaultListenPath(env, home);
 
   const discover = (): DiscoveredUpstream =>
@@ -91,13 +97,34 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
     onUpstreamHealth: (healthy, error) => setHealth(healthy, error),
   });
 
-  try {
+  let listening = false;
+  let listenError: string | undefined;
+  const listen = async () => {
     await prepareSocketPath(listenPath);
     await listenPrivately(server, listenPath, options.group ?? config.get().config.group);
+    listening = true;
+    listenError = undefined;
+  };
+  let listenRetry: NodeJS.Timeout | undefined;
+  try {
+    await listen();
   } catch (err) {
-    config.close();
-    engineClient.close();
-    throw err;
+    if (!options.keepRunningOnErrors) {
+      config.close();
+      engineClient.close();
+      throw err;
+    }
+    listenError = (err as Error).message;
+    // Whoever holds the socket may go away (a `serve` stopped): try again now and then.
+    listenRetry = setInterval(() => {
+      listen().then(() => {
+        clearInterval(listenRetry);
+        emitStatus();
+      }, (retryErr: Error) => {
+        listenError = retryErr.message;
+      });
+    }, LISTEN_RETRY_MS);
+    listenRetry.unref();
   }
 
   const checkHealth = async () => {
@@ -132,7 +159,8 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
   function status(): Status {
     const state = config.get();
     return {
-      listening: listenPath,
+      listening: listening ? listenPath : null,
+      ...(listenError ? { listenError } : {}),
       upstream: health,
       enabled: state.config.enabled,
       configPath: state.path,
@@ -159,13 +187,15 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
     stop() {
       stopped ??= (async () => {
         clearInterval(healthTimer);
+        clearInterval(listenRetry);
         unsubscribeConfig();
         config.close();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
         server.closeAllConnections();
         await closed;
         engineClient.close();
-        await unlink(listenPath).catch(() => undefined);
+        // Only our own socket is removed, never one somebody else is listening on.
+        if (listening) await unlink(listenPath).catch(() => undefined);
       })();
       return stopped;
     },

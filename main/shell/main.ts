@@ -97,7 +97,7 @@ async function run(): Promise<void> {
 
   let engine: Awaited<ReturnType<typeof startEngine>>;
   try {
-    engine = await startEngine();
+    engine = await startEngine({ keepRunningOnErrors: true });
   } catch (err) {
     fail(err as Error);
     return;
