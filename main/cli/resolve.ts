@@ -1,32 +1,19 @@
 // `docker-caching resolve [--config FILE] [--json] [--] REF`: what the rules make of REF,
 // from the same planPull the proxy uses. Exits 1 with a one-line error for an invalid
 // reference or config. Never pulls anything.
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { defaultConfig, type Config } from '../../shared/config/schema';
-import { formatProblem, parseConfigText } from '../../shared/config/validate';
+import type { Config } from '../../shared/config/schema';
+import { formatProblem } from '../../shared/config/validate';
 import { familiarString, parseNormalizedNamed, referenceString, tagNameOnly, type Reference } from '../../shared/reference';
 import { planPull } from '../../shared/rules/plan';
 import { defaultConfigPath } from '../engine/config-paths';
+import { loadConfigFile } from '../engine/config-file';
 
 interface Io {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
   env: NodeJS.ProcessEnv;
-}
-
-export async function loadConfigForResolve(path: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig;
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  const parsed = parseConfigText(text, path);
-  if (!parsed.ok) throw new Error(formatProblem(parsed.problem));
-  return parsed.config;
 }
 
 export async function resolveCommand(args: string[], io: Io): Promise<number> {
@@ -52,7 +39,9 @@ export async function resolveCommand(args: string[], io: Io): Promise<number> {
   }
   let config: Config;
   try {
-    config = await loadConfigForResolve(values.config ?? defaultConfigPath({ env: io.env, home: homedir(), platform: process.platform }));
+    const read = await loadConfigFile(values.config ?? defaultConfigPath({ env: io.env, home: homedir(), platform: process.platform }));
+    if (!read.ok) throw new Error(formatProblem(read.problem));
+    config = read.config;
   } catch (err) {
     io.stderr.write(`docker-caching resolve: ${(err as Error).message}\n`);
     return 1;

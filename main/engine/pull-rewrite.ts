@@ -6,6 +6,7 @@ import type { Config } from '../../shared/config/schema';
 import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../shared/log';
 import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../shared/reference';
 import { planPull, type PlannedCandidate, type PullPlan } from '../../shared/rules/plan';
+import { ruleLabel } from '../../shared/rules/explain';
 import { dockerErrorMessage, type EngineClient } from './engine-client';
 import { headerValue, type RequestHead } from './http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from './proxy';
@@ -66,7 +67,7 @@ export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
       req.entry.rewrite = trace;
       if (plan.action === 'block') {
         req.entry.action = 'blocked';
-        const message = `pull of ${familiarString(pull.ref)} blocked by docker-caching rule "${ruleLabel(plan)}": ${plan.blockMessage}`;
+        const message = `pull of ${familiarString(pull.ref)} blocked by docker-caching: ${ruleLabel(plan.match!)}: ${plan.blockMessage}`;
         req.entry.error = message;
         await ctx.respond.json(403, { message });
         return { kind: 'responded' };
@@ -88,17 +89,12 @@ function newTrace(plan: PullPlan): RewriteTrace {
   };
 }
 
-function ruleLabel(plan: PullPlan): string {
-  const rule = plan.match?.rule;
-  return rule ? (rule.name ? `${rule.name} (${rule.from})` : rule.from) : '';
-}
-
 async function runCandidates(
   req: InterceptedRequest, ctx: InterceptContext, plan: PullPlan, pull: PullRequest, trace: RewriteTrace, opts: PullRewriteOptions,
 ): Promise<void> {
   const { respond, engine, signal } = ctx;
   const started = Date.now();
-  const queued: string[] = [status(`rule "${ruleLabel(plan)}" applies to ${trace.original}`)];
+  const queued: string[] = [status(`${ruleLabel(plan.match!)} applies to ${trace.original}`)];
   const send = async (text: string) => {
     if (!respond.started) {
       queued.push(text);
@@ -191,7 +187,7 @@ async function runCandidates(
   }
 
   req.entry.action = 'failed';
-  const message = `docker-caching could not pull ${familiarString(pull.ref)} (rule "${ruleLabel(plan)}"): ` +
+  const message = `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match!)}): ` +
     (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
     (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
   req.entry.error = message;

@@ -1,5 +1,6 @@
 // Removes secrets from what the log keeps, at the source, before any printer, file or UI
 // sees it: registry credentials, Authorization, build args. Never logs a body.
+import { decodeOrKeep } from './uri';
 import { REDACTED } from '../../shared/log';
 import type { Headers } from './http-stream';
 
@@ -22,7 +23,7 @@ export function redactTarget(target: string): string {
   for (let i = 0; i < params.length; i++) {
     const p = params[i]!;
     const eq = p.indexOf('=');
-    const name = safeDecode(eq === -1 ? p : p.slice(0, eq));
+    const name = decodeOrKeep(eq === -1 ? p : p.slice(0, eq));
     if (eq !== -1 && SECRET_PARAM.test(name)) {
       params[i] = `${p.slice(0, eq)}=${encodeURIComponent(REDACTED)}`;
       changed = true;
@@ -38,10 +39,3 @@ export function redactText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}

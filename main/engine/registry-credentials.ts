@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dockerConfigDir } from './docker-context';
 
 export interface AuthConfig {
   username?: string;
@@ -49,9 +50,8 @@ export interface CredentialSource {
 }
 
 export async function readDockerConfigFile(src: CredentialSource): Promise<DockerConfigFile> {
-  const dir = src.env.DOCKER_CONFIG || join(src.home, '.docker');
   try {
-    return JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as DockerConfigFile;
+    return JSON.parse(await readFile(join(dockerConfigDir(src), 'config.json'), 'utf8')) as DockerConfigFile;
   } catch {
     return {};
   }

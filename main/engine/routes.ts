@@ -1,6 +1,7 @@
 // Classifies a Docker Engine API request by method and path (with or without `/vX.Y`):
 // its route name for the log, the image it names, and whether the engine hijacks the
 // connection. Pure; never looks at bodies.
+import { decodeOrKeep } from './uri';
 import type { RouteName } from '../../shared/log';
 
 export interface RouteInfo {
@@ -22,7 +23,7 @@ const NO_QUERY: URLSearchParams = new URLSearchParams();
 
 type Rule = [method: string | null, pattern: RegExp, route: RouteName, image?: (m: RegExpExecArray, q: URLSearchParams) => string | undefined];
 
-const imageFromPath = (m: RegExpExecArray) => decodeSegment(m[1]!);
+const imageFromPath = (m: RegExpExecArray) => decodeOrKeep(m[1]!);
 
 // Order matters: the first match wins. `{name}` segments may contain raw '/', ':' and '@'.
 const RULES: Rule[] = [
@@ -111,10 +112,3 @@ function imageOfCreate(q: URLSearchParams): string | undefined {
   return tag.includes(':') ? `${from}@${tag}` : `${from}:${tag}`;
 }
 
-function decodeSegment(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}

@@ -7,14 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngine } from '../../main/engine/start';
 import type { Status } from '../../shared/ipc';
-
-async function until(cond: () => boolean, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from '../harness/wait';
 
 describe('engine errors in the desktop app', () => {
   it('starts with no rules and the problem reported when the config is invalid, and picks up the fix', async () => {
@@ -30,7 +23,7 @@ describe('engine errors in the desktop app', () => {
       const seen: Status[] = [];
       engine.onStatus((s) => seen.push(s));
       writeFileSync(configPath, 'version: 1\nrules:\n  - from: docker.io\n    to: localhost:5000\n');
-      await until(() => engine.status().configError === undefined);
+      await until('the fixed config to be picked up', () => engine.status().configError === undefined);
       expect(engine.config.get().config.rules).toHaveLength(1);
       expect(seen.at(-1)?.configError).toBeUndefined();
     } finally {
@@ -48,7 +41,7 @@ describe('engine errors in the desktop app', () => {
       expect(engine.status()).toMatchObject({ listening: null, listenError: `already running at ${listen}: another docker-caching (or another program) is listening there` });
       expect(existsSync(listen)).toBe(true);
       await new Promise<void>((r) => other.close(() => r()));
-      await until(() => engine.status().listening === listen);
+      await until('the freed socket to be taken', () => engine.status().listening === listen, 15_000);
       expect(engine.status().listenError).toBeUndefined();
     } finally {
       await engine.stop();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, startDockerd } from '../harness/real-docker';
 import { CLI, startServe } from '../harness/serve';
+import { until } from '../harness/wait';
 
 function get(socketPath: string, path: string): Promise<IncomingMessage & { text: Promise<string> }> {
   return new Promise((resolve, reject) => {
@@ -31,14 +32,6 @@ function socketFds(pid: number): number {
       return false;
     }
   }).length;
-}
-
-async function until(cond: () => boolean, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('when the engine is down', () => {
@@ -99,9 +92,9 @@ describe('when a client goes away', () => {
         s.write('GET /v1.41/events HTTP/1.1\r\nHost: docker\r\n\r\n');
         return s;
       });
-      await until(() => socketFds(pid) >= baseline + 10).catch((e) => { throw new Error(`up: ${socketFds(pid)} vs ${baseline}: ${e}`); });
+      await until('both sides of 5 streams to be open', () => socketFds(pid) >= baseline + 10);
       clients.forEach((c) => c.destroy());
-      await until(() => socketFds(pid) <= baseline).catch((e) => { throw new Error(`down: ${socketFds(pid)} vs ${baseline}: ${e}`); });
+      await until('the engine connections to close', () => socketFds(pid) <= baseline);
       const entries = await serve.waitForEntry((e) => e.route === 'events' && !e.pending);
       expect(entries.status).toBe(200);
     } finally {

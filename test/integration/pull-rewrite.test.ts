@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { DOCKER_CLIS, docker, importBusyboxImage } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
+import { until } from '../harness/wait';
 import type { LogEntry } from '../../shared/log';
 import { formatLogLine } from '../../main/cli/log-line';
 
@@ -150,7 +151,7 @@ describe('other registries, fallback and block', () => {
     const s = await serveWith(`version: 1\nrules:\n  - from: ${origin}\n    to: 127.0.0.1:9\n    fallback: false\n    name: strict mirror\n`);
     const res = spawnSync('docker', ['pull', `${origin}/${name}:1`], { env: { ...process.env, DOCKER_HOST: s.host }, encoding: 'utf8' });
     expect(res.status).not.toBe(0);
-    expect(res.stderr).toContain(`docker-caching could not pull ${origin}/${name}:1 (rule "strict mirror (${origin})")`);
+    expect(res.stderr).toContain(`docker-caching could not pull ${origin}/${name}:1 (Rule "strict mirror" (from ${origin}))`);
     expect(res.stderr).toContain(`127.0.0.1:9/${name}:1`);
     expect(res.stderr).toContain('fallback to the original registry is off');
     expect(images()).not.toContain(`${origin}/${name}:1`);
@@ -236,13 +237,13 @@ describe('config changes while serving', () => {
     const s = await serveWith('version: 1\nrules: []\n');
     const file = join(s.home, 'config.yaml');
     writeFileSync(file, `version: 1\nrules:\n  - from: ${origin}\n    to: ${mirror}\n`);
-    await waitFor(() => s.stderr().includes('reloaded'));
+    await until('the edit to be reloaded', () => s.stderr().includes('reloaded'));
     docker(s.host, ['pull', `${origin}/${name}:1`]);
     expect(marker(s, `${origin}/${name}:1`)).toBe('mirror');
     docker(host, ['rmi', `${origin}/${name}:1`]);
 
     writeFileSync(file, `version: 1\nrules:\n  - from: ${origin}\n    to: 42\n`);
-    await waitFor(() => /config\.yaml:4: rules\.0\.to/.test(s.stderr()));
+    await until('the invalid edit to be reported', () => /config\.yaml:4: rules\.0\.to/.test(s.stderr()));
     docker(s.host, ['pull', `${origin}/${name}:1`]);
     expect(marker(s, `${origin}/${name}:1`)).toBe('mirror');
     expect(readFileSync(file, 'utf8')).toContain('to: 42');
@@ -321,11 +322,3 @@ describe('mirror credentials from a credential helper', () => {
     expect(s.stdout() + s.stderr()).not.toContain(password);
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import { discoverUpstream, formatUpstream, parseUpstream, type DiscoveryInput } from '../../main/engine/upstream';
 import { currentContextEndpoint } from '../../main/engine/docker-context';
-import { createHash } from 'node:crypto';
+import { useDockerContext, writeDockerContext } from '../harness/docker-contexts';
 
 function fakeHome() {
   return mkdtempSync(join(tmpdir(), 'dc-home-'));
@@ -25,13 +25,6 @@ function input(home: string, over: Partial<DiscoveryInput> = {}): DiscoveryInput
     currentContext: () => currentContextEndpoint({ env: over.env ?? {}, home }),
     ...over,
   };
-}
-
-function writeContext(home: string, name: string, host: string) {
-  const dir = join(home, '.docker/contexts/meta', createHash('sha256').update(name).digest('hex'));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
-  writeFileSync(join(home, '.docker/config.json'), JSON.stringify({ currentContext: name, auths: {} }));
 }
 
 async function listenAt(path: string) {
@@ -62,7 +55,8 @@ describe('upstream discovery', () => {
   it('prefers --upstream, then DOCKER_HOST, then the docker context, then well-known sockets', async () => {
     const home = fakeHome();
     const wellKnown = await listenAt(join(home, '.colima/default/docker.sock'));
-    writeContext(home, 'colleague', 'unix:///ctx.sock');
+    writeDockerContext(home, 'colleague', 'unix:///ctx.sock');
+    useDockerContext(home, 'colleague');
     const env = { DOCKER_HOST: 'unix:///env.sock' };
     expect(discoverUpstream(input(home, { flag: 'tcp://127.0.0.1:1', env })).source).toBe('--upstream');
     expect(discoverUpstream(input(home, { env })).address).toEqual({ kind: 'unix', path: '/env.sock' });
@@ -77,7 +71,8 @@ describe('upstream discovery', () => {
   it('never proxies to itself: skips its own socket in DOCKER_HOST and its own context', () => {
     const home = fakeHome();
     const own = join(home, '.docker-caching/docker.sock');
-    writeContext(home, 'docker-caching', `unix://${own}`);
+    writeDockerContext(home, 'docker-caching', `unix://${own}`);
+    useDockerContext(home, 'docker-caching');
     const result = discoverUpstream(input(home, { env: { DOCKER_HOST: `unix://${own}` }, ownSocket: own }));
     expect(result.address).not.toEqual({ kind: 'unix', path: own });
     expect(() => discoverUpstream(input(home, { flag: `unix://${own}`, ownSocket: own }))).toThrow(/own socket/);
