@@ -7,8 +7,8 @@ import type { Config } from '../../shared/config/schema';
 import { formatProblem } from '../../shared/config/validate';
 import { familiarString, parseNormalizedNamed, referenceString, tagNameOnly, type Reference } from '../../shared/reference';
 import { planPull } from '../../shared/rules/plan';
-import { defaultConfigPath } from '../engine/config-paths';
-import { loadConfigFile } from '../engine/config-file';
+import { defaultConfigPath } from '../engine/config/config-paths';
+import { loadConfigFile } from '../engine/config/config-file';
 
 interface Io {
   stdout: { write(s: string): unknown };

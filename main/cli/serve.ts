@@ -3,8 +3,8 @@
 // exits 0 within 5 s.
 import { startEngine } from '../engine/start';
 import { formatLogLine, type LogFormat } from './log-line';
-import { summary } from '../engine/log-store';
-import { endpointFor } from '../engine/docker-context';
+import { summary } from '../engine/log/log-store';
+import { endpointFor } from '../engine/upstream/docker-context';
 
 export interface ServeOptions {
   config?: string;

@@ -3,7 +3,7 @@
 // NOTE: interface first; the implementation lands with the proxy (issue 2).
 import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
 import type { Config } from '../../shared/config/schema';
-import type { LogStore } from './log-store';
+import type { LogStore } from './log/log-store';
 
 export interface EngineOptions {
   /** Config file path; default: the platform's config location. */

@@ -5,18 +5,18 @@ import { statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { MirrorCheck, Status } from '../../shared/ipc';
 import type { Engine, EngineOptions } from './engine';
-import { LogStore } from './log-store';
-import { createProxyServer, type Interceptor } from './proxy';
-import { EngineClient, dockerErrorMessage } from './engine-client';
-import { defaultListenPath, listenPrivately, prepareSocketPath } from './listen-socket';
-import { discoverUpstream, formatUpstream, type DiscoveredUpstream } from './upstream';
-import { contextStatePath, proxyContextActive, upstreamContextEndpoint } from './docker-context';
-import { ConfigStore } from './config-store';
-import { defaultConfigPath } from './config-paths';
-import { checkMirror } from './mirror-check';
-import { createPullRewrite } from './pull-rewrite';
-import { createDigestLookup } from './digest-lookup';
-import { Counters } from './counters';
+import { LogStore } from './log/log-store';
+import { createProxyServer, type Interceptor } from './proxy/proxy';
+import { EngineClient, dockerErrorMessage } from './upstream/engine-client';
+import { defaultListenPath, listenPrivately, prepareSocketPath } from './proxy/listen-socket';
+import { discoverUpstream, formatUpstream, type DiscoveredUpstream } from './upstream/upstream';
+import { contextStatePath, proxyContextActive, upstreamContextEndpoint } from './upstream/docker-context';
+import { ConfigStore } from './config/config-store';
+import { defaultConfigPath } from './config/config-paths';
+import { checkMirror } from './rewrite/mirror-check';
+import { createPullRewrite } from './rewrite/pull-rewrite';
+import { createDigestLookup } from './rewrite/digest-lookup';
+import { Counters } from './log/counters';
 
 export interface StartOptions extends EngineOptions {
   /** Group allowed to use the socket (mode 0660); default: owner only (0600). */

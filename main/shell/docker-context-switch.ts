@@ -3,7 +3,7 @@
 // Never points docker at our socket while nothing listens on it.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { contextStatePath, proxyContextActive, restorePreviousContext, useProxyContext, type DockerEnv } from '../engine/docker-context';
+import { contextStatePath, proxyContextActive, restorePreviousContext, useProxyContext, type DockerEnv } from '../engine/upstream/docker-context';
 
 export interface ContextSwitchSetup extends DockerEnv {
   /** Our config file: the remembered context and the user's choice are kept beside it. */

@@ -4,7 +4,7 @@
 import type { PushEvent, PushEvents } from '../../shared/ipc';
 import type { LogDetail, LogEntry } from '../../shared/log';
 import type { Engine } from '../engine/engine';
-import { summary } from '../engine/log-store';
+import { summary } from '../engine/log/log-store';
 
 /** Where a window's pushed events go (`webContents.send` in the app). */
 export type SendToWindow = <E extends PushEvent>(event: E, payload: PushEvents[E]) => void;

@@ -2,7 +2,7 @@
 // `notifications` switch is on. Never notifies about pulls no rule touched.
 import type { LogDetail, LogEntry } from '../../shared/log';
 import type { Engine } from '../engine/engine';
-import { summary } from '../engine/log-store';
+import { summary } from '../engine/log/log-store';
 
 export interface PullNotification {
   title: string;

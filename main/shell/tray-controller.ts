@@ -3,7 +3,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { LogDetail } from '../../shared/log';
 import type { Engine } from '../engine/engine';
-import { summary } from '../engine/log-store';
+import { summary } from '../engine/log/log-store';
 import { PullHistory } from './pull-history';
 import { trayIconState, trayTooltip, type TrayIconState } from './tray-icon';
 import { trayMenu, type TrayCommands } from './tray-menu';

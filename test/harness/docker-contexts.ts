@@ -2,7 +2,7 @@
 // upstream discovery.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { contextMetaPath } from '../../main/engine/docker-context';
+import { contextMetaPath } from '../../main/engine/upstream/docker-context';
 
 export function writeDockerContext(home: string, name: string, host: string): void {
   const meta = contextMetaPath(join(home, '.docker'), name);

@@ -5,7 +5,7 @@ import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
 import { configSchema, defaultConfig, type Config } from '../../shared/config/schema';
 import type { LogDetail } from '../../shared/log';
 import type { ConfigHandle, Engine } from '../../main/engine/engine';
-import { LogStore } from '../../main/engine/log-store';
+import { LogStore } from '../../main/engine/log/log-store';
 
 export class FakeConfig implements ConfigHandle {
   private state: ConfigState;

@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkMirror } from '../../main/engine/mirror-check';
+import { checkMirror } from '../../main/engine/rewrite/mirror-check';
 
 const home = mkdtempSync(join(tmpdir(), 'dc-check-'));
 

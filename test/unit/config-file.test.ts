@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile } from '../../main/engine/config-file';
+import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile } from '../../main/engine/config/config-file';
 import { configSchema, defaultConfig } from '../../shared/config/schema';
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfigPath } from '../../main/engine/config-paths';
+import { defaultConfigPath } from '../../main/engine/config/config-paths';
 
 describe('default config location', () => {
   it('uses $XDG_CONFIG_HOME on Linux when it is set', () => {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigStore } from '../../main/engine/config-store';
+import { ConfigStore } from '../../main/engine/config/config-store';
 import { configSchema, defaultConfig, type Config } from '../../shared/config/schema';
 import type { ConfigState } from '../../shared/ipc';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Counters } from '../../main/engine/counters';
-import { LogStore } from '../../main/engine/log-store';
+import { Counters } from '../../main/engine/log/counters';
+import { LogStore } from '../../main/engine/log/log-store';
 import type { LogAction, LogDetail } from '../../shared/log';
 
 function pull(store: LogStore, action: LogAction, bytesDone = 0): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedHttp, MessageReader, parseRequestHead, requestFraming, responseFraming, parseResponseHead, type Framing } from '../../main/engine/http-stream';
+import { MalformedHttp, MessageReader, parseRequestHead, requestFraming, responseFraming, parseResponseHead, type Framing } from '../../main/engine/proxy/http-stream';
 
 function collect(framingFor: (text: string) => Framing) {
   const events: string[] = [];

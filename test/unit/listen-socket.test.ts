@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultListenPath, isNamedPipe, listenPrivately, prepareSocketPath } from '../../main/engine/listen-socket';
-import { endpointFor } from '../../main/engine/docker-context';
+import { defaultListenPath, isNamedPipe, listenPrivately, prepareSocketPath } from '../../main/engine/proxy/listen-socket';
+import { endpointFor } from '../../main/engine/upstream/docker-context';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'dc-sock-'));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogStore } from '../../main/engine/log-store';
+import { LogStore } from '../../main/engine/log/log-store';
 import type { LogDetail } from '../../shared/log';
 
 const entry = (path: string): Omit<LogDetail, 'seq'> => ({

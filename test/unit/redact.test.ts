@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactHeaders, redactTarget, redactText } from '../../main/engine/redact';
+import { redactHeaders, redactTarget, redactText } from '../../main/engine/log/redact';
 
 describe('redaction at the source', () => {
   it('replaces registry credentials and Authorization in any letter case', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRoute } from '../../main/engine/routes';
+import { classifyRoute } from '../../main/engine/proxy/routes';
 
 describe('classifyRoute', () => {
   it('classifies with and without the /vX.Y prefix', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   CONTEXT_NAME, currentContextEndpoint, endpointFor, proxyContextActive, restorePreviousContext, upstreamContextEndpoint, useProxyContext,
-} from '../../main/engine/docker-context';
+} from '../../main/engine/upstream/docker-context';
 
 function fakeHome(): string {
   return mkdtempSync(join(tmpdir(), 'dc-home-'));

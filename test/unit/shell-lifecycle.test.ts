@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { currentContextEndpoint } from '../../main/engine/docker-context';
+import { currentContextEndpoint } from '../../main/engine/upstream/docker-context';
 import { DockerContextSwitch, launchContextAction } from '../../main/shell/docker-context-switch';
 import { launchView, QuitSequence } from '../../main/shell/lifecycle';
 import { autostartDesktopEntry, autostartFile, startAtLogin, type LoginItems } from '../../main/shell/start-at-login';

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
-import { discoverUpstream, formatUpstream, parseUpstream, type DiscoveryInput } from '../../main/engine/upstream';
-import { currentContextEndpoint } from '../../main/engine/docker-context';
+import { discoverUpstream, formatUpstream, parseUpstream, type DiscoveryInput } from '../../main/engine/upstream/upstream';
+import { currentContextEndpoint } from '../../main/engine/upstream/docker-context';
 import { useDockerContext, writeDockerContext } from '../harness/docker-contexts';
 
 function fakeHome() {

@@ -4,16 +4,16 @@
 // and to hand the few rewritten routes to interceptors. Never buffers a passed-through body.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { LogDetail } from '../../shared/log';
+import type { LogDetail } from '../../../shared/log';
 import {
   MalformedHttp, MessageReader, isUpgrade, parseRequestHead, requestFraming, scanResponseHead,
   responseFraming, type Framing, type RequestHead,
 } from './http-stream';
-import type { LogStore, StoredEntry } from './log-store';
-import { redactHeaders, redactTarget } from './redact';
+import type { LogStore, StoredEntry } from '../log/log-store';
+import { redactHeaders, redactTarget } from '../log/redact';
 import { classifyRoute, type RouteInfo } from './routes';
-import { connectOptions, formatUpstream, type UpstreamAddress } from './upstream';
-import { engineUnreachableMessage, type EngineClient } from './engine-client';
+import { connectOptions, formatUpstream, type UpstreamAddress } from '../upstream/upstream';
+import { engineUnreachableMessage, type EngineClient } from '../upstream/engine-client';
 import { ClientResponder } from './client-responder';
 
 /** A request handed to an interceptor: head, classified route, the (small) body, its log entry. */

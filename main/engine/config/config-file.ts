@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Document } from 'yaml';
-import type { ConfigProblem } from '../../shared/ipc';
-import { defaultConfig, sameConfig, type Config } from '../../shared/config/schema';
-import { configToYaml } from '../../shared/config/to-yaml';
-import { formatProblem, parseConfigText } from '../../shared/config/validate';
+import type { ConfigProblem } from '../../../shared/ipc';
+import { defaultConfig, sameConfig, type Config } from '../../../shared/config/schema';
+import { configToYaml } from '../../../shared/config/to-yaml';
+import { formatProblem, parseConfigText } from '../../../shared/config/validate';
 
 /** A read of the file. `text: null` when there is no file (then the defaults) or it could not be read. */
 export type ConfigFileRead =

@@ -1,8 +1,8 @@
 // The request log: a capped in-memory ring buffer of redacted entries with sequence
 // numbers, and the subscribers (CLI printer, Electron batcher) it notifies.
 // Never holds a body or an unredacted header.
-import type { LogDetail, LogEntry } from '../../shared/log';
-import { parseResponseHead } from './http-stream';
+import type { LogDetail, LogEntry } from '../../../shared/log';
+import { parseResponseHead } from '../proxy/http-stream';
 import { redactHeaders } from './redact';
 
 /** A log entry as kept: the response head may stay raw text until details are asked for. */

@@ -1,8 +1,8 @@
 // Removes secrets from what the log keeps, at the source, before any printer, file or UI
 // sees it: registry credentials, Authorization, build args. Never logs a body.
-import { decodeOrKeep } from './uri';
-import { REDACTED } from '../../shared/log';
-import type { Headers } from './http-stream';
+import { decodeOrKeep } from '../proxy/uri';
+import { REDACTED } from '../../../shared/log';
+import type { Headers } from '../proxy/http-stream';
 
 const SECRET_HEADERS = new Set(['x-registry-auth', 'x-registry-config', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 // Query parameters that carry secrets: build args often hold tokens; the rest by name.

@@ -2,7 +2,7 @@
 // connection: a streamed chunked body or a small JSON one, with backpressure.
 // Counts what it sends on the request's log entry; never writes after the client is gone.
 import type { Socket } from 'node:net';
-import type { LogDetail } from '../../shared/log';
+import type { LogDetail } from '../../../shared/log';
 
 const REASONS: Record<number, string> = {
   200: 'OK', 201: 'Created', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',

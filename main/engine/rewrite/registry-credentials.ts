@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dockerConfigDir } from './docker-context';
+import { dockerConfigDir } from '../upstream/docker-context';
 
 export interface AuthConfig {
   username?: string;

@@ -2,17 +2,17 @@
 // candidate by candidate (mirrors, then the original if fallback), streamed to the client as
 // one progress stream, then re-tagged under the original name. Credentials for one registry
 // never travel to another: the client's X-Registry-Auth goes only to the original registry.
-import type { Config } from '../../shared/config/schema';
-import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../shared/log';
-import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../shared/reference';
-import { planPull, type PlannedCandidate, type PullPlan } from '../../shared/rules/plan';
-import { ruleLabel } from '../../shared/rules/explain';
-import { dockerErrorMessage, type EngineClient } from './engine-client';
-import { headerValue, type RequestHead } from './http-stream';
-import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from './proxy';
+import type { Config } from '../../../shared/config/schema';
+import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../../shared/log';
+import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../../shared/reference';
+import { planPull, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
+import { ruleLabel } from '../../../shared/rules/explain';
+import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
+import { headerValue, type RequestHead } from '../proxy/http-stream';
+import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
 import { ProgressReader } from './pull-progress';
 import { credentialsFor, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
-import { redactTarget, redactText } from './redact';
+import { redactTarget, redactText } from '../log/redact';
 
 export interface PullRewriteOptions extends CredentialSource {
   config: () => Config;
