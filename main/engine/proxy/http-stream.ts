@@ -93,6 +93,7 @@ export function parseRequestHead(text: string): RequestHead {
   if (parts.length !== 3) throw new MalformedHttp(`malformed request line ${JSON.stringify(line.slice(0, 80))}`);
   const [method, target, version] = parts as [string, string, string];
   if (!TOKEN.test(method)) throw new MalformedHttp(`invalid method ${JSON.stringify(method.slice(0, 20))}`);
+  // eslint-disable-next-line no-control-regex -- control characters are what a request target must not hold
   if (!target.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(target)) throw new MalformedHttp('invalid request target');
   if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') throw new MalformedHttp(`unsupported protocol ${JSON.stringify(version.slice(0, 20))}`);
   return { method, target, version, ...parseHeaderLines(text, lineEnd + 2) };
