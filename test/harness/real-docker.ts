@@ -1,6 +1,6 @@
 // Starts and stops the real parts tests run against: a private dockerd and Distribution
 // registries, each in its own temp folder, stopped by pid (never by name).
-// Recipe: ../shared/handbook/testing.md.
+// Recipe: the team handbook's testing.md.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, openSync, cpSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
