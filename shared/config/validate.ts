@@ -103,6 +103,9 @@ function findings(issues: readonly Issue[], prefix: PathSegment[] = []): Finding
           ? findings(only, path)
           : [{ path, message: issue.message, atKey: false }];
       }
+      case 'invalid_key':
+        // A record's key (a cached registry) that is not valid: say why, against the key.
+        return findings(issue.issues, path).map((f) => ({ ...f, atKey: true }));
       case 'unrecognized_keys':
         return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(key, path), atKey: true }));
       case 'invalid_type':
