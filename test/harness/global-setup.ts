@@ -46,7 +46,7 @@ export default async function setup(project: TestProject) {
   ]);
   const [mirror, origin, authMirror] = registries;
   const stopRegistries = async () => {
-    await Promise.all(registries.map((r) => r.stop()));
+    await Promise.allSettled(registries.map((r) => r.stop()));
     rmSync(htpasswdDir, { recursive: true, force: true });
   };
   const dockerd = await startDockerd(registries.map((r) => r.address), kind).catch(async (err: unknown) => {
@@ -64,7 +64,10 @@ export default async function setup(project: TestProject) {
   project.provide('authMirrorPassword', password);
 
   return async () => {
-    await dockerd.stop();
-    await stopRegistries();
+    try {
+      await dockerd.stop();
+    } finally {
+      await stopRegistries();
+    }
   };
 }

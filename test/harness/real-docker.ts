@@ -2,7 +2,7 @@
 // registries, each in its own temp folder, stopped by pid (never by name).
 // Recipe: the team handbook's testing.md.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, openSync, closeSync, cpSync, symlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, openSync, closeSync, cpSync, symlinkSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,8 +52,32 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    removeFolder(dir);
   };
+}
+
+/**
+ * Removes a stopped engine's folder. dockerd can leave mounts behind in it (its netns for
+ * host-network containers): those are unmounted first, deepest first. Never throws: a folder
+ * that cannot go is reported and left to the run's temp root.
+ */
+export function removeFolder(dir: string): void {
+  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((point): point is string => !!point && point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of mountPoints) {
+    try {
+      execFileSync('umount', ['-l', point], { stdio: 'pipe' });
+    } catch (err) {
+      console.warn(`cannot unmount ${point}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (err) {
+    console.warn(`cannot remove ${dir}: ${(err as Error).message}`);
+  }
 }
 
 /**

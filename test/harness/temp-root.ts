@@ -3,9 +3,10 @@
 // system's temp dir, removed when the run ends, so a run leaves nothing behind whatever a
 // test or a crashed child did. Workers inherit TMPDIR, so os.tmpdir() points there. The
 // name stays short: dockerd's containerd puts sockets a few folders below it (108-byte limit).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeFolder } from './real-docker';
 
 const MARK = 'DOCKER_CACHING_TEST_TMP';
 
@@ -18,7 +19,7 @@ export default function setup(): (() => void) | undefined {
   process.env.TMPDIR = root;
   process.env[MARK] = root;
   return () => {
-    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    removeFolder(root);
     delete process.env[MARK];
     if (outer === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = outer;
