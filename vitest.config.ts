@@ -27,6 +27,11 @@ export default defineConfig({
         // Engine 20.10, classic image store; the browser tests need one engine only.
         test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'], ...engine },
       },
+      {
+        resolve: { alias },
+        // Engine 26.1 with the containerd image store (CONTAINERD_PROJECT in global-setup.ts).
+        test: { name: 'integration-containerd', include: ['test/integration/**/*.test.ts'], ...engine },
+      },
     ],
   },
 });
