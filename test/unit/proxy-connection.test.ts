@@ -241,18 +241,21 @@ describe('waiting for and relaying the engine\'s answer', () => {
 });
 
 describe('intercepting: an intercepted request', () => {
-  it('a client that vanishes mid-body is closed, logged, and its sockets freed', async () => {
-    const held = heldPull();
-    const r = await rig({ interceptors: [held.interceptor] });
-    const client = await r.open();
-    client.socket.write(`POST /v1.41/images/create?fromImage=x HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nabc`);
-    await until('intercepting', () => states(r)[0] === 'intercepting');
-    client.socket.end();
-    await gone(r);
-    expect(client.closed || client.ended).toBe(true);
-    const entry = r.logs.snapshot().at(-1)!;
-    expect(entry.error).toBe('the client closed the connection before sending the whole request body');
-    expect(held.seen).toHaveLength(0);
+  it('a client that ends or vanishes mid-body gets the 400 the engine would give, is logged, and its sockets freed', async () => {
+    for (const vanish of [false, true]) {
+      const held = heldPull();
+      const r = await rig({ interceptors: [held.interceptor] });
+      const client = await r.open();
+      client.socket.write(`POST /v1.41/images/create?fromImage=x HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nabc`);
+      await until('intercepting', () => states(r)[0] === 'intercepting');
+      if (vanish) client.socket.destroy();
+      else client.socket.end();
+      await gone(r);
+      if (!vanish) expect(statuses(client.text())).toEqual([400]);
+      const entry = r.logs.snapshot().at(-1)!;
+      expect(entry.error).toBe('malformed HTTP request: the client closed the connection before sending the whole request body');
+      expect(held.seen).toHaveLength(0);
+    }
   });
 
   it('a client FIN while the interceptor runs aborts its signal; its answer is still written, then the connection ends', async () => {
