@@ -6,14 +6,10 @@
 // sockets, file descriptors, listeners). `npm run fuzz` runs it long (FUZZ_RUNS).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createProxyServer, type Interceptor, type ProxyServer } from '../../main/engine/proxy/proxy';
-import { LogStore } from '../../main/engine/log/log-store';
-import { EngineClient } from '../../main/engine/upstream/engine-client';
-import { exchangeBytes, responseStatuses, startGoRecorder, type GoRecord, type GoRecorder } from '../harness/go-recorder';
+import type { Interceptor } from '../../main/engine/proxy/proxy';
+import { asForwardedWhole, exchangeBytes, responseStatuses, startProxyBeforeGo, type GoRecord, type ProxiedGo } from '../harness/go-recorder';
 import { until } from '../harness/wait';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -85,14 +81,7 @@ function split(bytes: Buffer, cuts: number[]): Buffer[] {
 
 // ---- the rig ----------------------------------------------------------------------------
 
-let go: GoRecorder;
-let proxy: ProxyServer;
-let dir: string;
-let proxySocket: string;
-const problems: unknown[] = [];
-const onProblem = (err: unknown) => problems.push(err);
 let answeredBodies: string[] = [];
-
 const interceptors: Interceptor[] = [
   { wants: (route) => route.route === 'pull', handle: async (req) => ({ kind: 'forward', head: req.head, body: req.body }) },
   {
@@ -109,57 +98,38 @@ const forwardedWhole = (r: GoRecord) => r.method === 'POST' && r.path.endsWith('
 const created = (r: GoRecord) => r.method === 'POST' && r.path.endsWith('/containers/create');
 /** Container creates, and intercepted requests whose body is malformed (the proxy answers 400). */
 const answeredByProxy = (r: GoRecord) => created(r) || (forwardedWhole(r) && r.bodyError);
-function comparable(r: GoRecord): GoRecord {
-  if (!forwardedWhole(r)) return r;
-  const header = Object.fromEntries(Object.entries(r.header).filter(([k]) => !['Content-Length', 'Transfer-Encoding', 'Expect'].includes(k)));
-  return { ...r, header, contentLength: 0, transferEncoding: null, trailer: null };
-}
-
+const comparable = (r: GoRecord) => (forwardedWhole(r) ? asForwardedWhole(r) : r);
 const fds = () => readdirSync('/proc/self/fd').length;
 
+let rig: ProxiedGo;
 beforeAll(async () => {
-  process.on('unhandledRejection', onProblem);
-  process.on('uncaughtException', onProblem);
-  go = await startGoRecorder();
-  dir = mkdtempSync(join(tmpdir(), 'dc-fuzz-'));
-  proxySocket = join(dir, 'proxy.sock');
-  const upstream = () => ({ kind: 'unix' as const, path: go.socket });
-  proxy = createProxyServer({ upstream, logs: new LogStore(1000), engine: new EngineClient(upstream), interceptors: () => interceptors });
-  await new Promise<void>((r) => proxy.listen(proxySocket, r));
+  rig = await startProxyBeforeGo(interceptors);
 }, 120_000);
-
-afterAll(async () => {
-  process.off('unhandledRejection', onProblem);
-  process.off('uncaughtException', onProblem);
-  proxy?.closeAllConnections();
-  await new Promise((r) => proxy?.close(r));
-  await go?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rig?.stop());
 
 describe('fuzzing the proxy against Go net/http', () => {
   it('answers every conversation as Go does, in order, and Go records the same requests', async () => {
     await fc.assert(
       fc.asyncProperty(conversation, async ({ requests, cuts }) => {
         const bytes = Buffer.from(requests.join(''), 'latin1');
-        await go.reset();
-        const direct = responseStatuses(await exchangeBytes(go.socket, [bytes]));
-        const directRecords = await go.records();
-        await go.reset();
+        await rig.go.reset();
+        const direct = responseStatuses(await exchangeBytes(rig.go.socket, [bytes]));
+        const directRecords = await rig.go.records();
+        await rig.go.reset();
         answeredBodies = [];
-        const proxied = responseStatuses(await exchangeBytes(proxySocket, split(bytes, cuts)));
-        const proxiedRecords = await go.records();
+        const proxied = responseStatuses(await exchangeBytes(rig.proxySocket, split(bytes, cuts)));
+        const proxiedRecords = await rig.go.records();
         expect(proxied).toEqual(direct);
         expect(proxiedRecords.map(comparable)).toEqual(directRecords.filter((r) => !answeredByProxy(r)).map(comparable));
         expect(answeredBodies).toEqual(directRecords.filter((r) => created(r) && !r.bodyError).map((r) => Buffer.from(r.body ?? '', 'base64').toString('latin1')));
-        expect(problems).toEqual([]);
+        expect(rig.problems).toEqual([]);
       }),
       { numRuns: RUNS, timeout: Number(process.env.FUZZ_RUN_TIMEOUT ?? 30_000) },
     );
   }, 600_000);
 
   it('survives clients that vanish at any byte, and leaks no connection, socket or listener', async () => {
-    await until('earlier connections gone', () => proxy.openConnections === 0);
+    await until('earlier connections gone', () => rig.proxy.openConnections === 0);
     const baseline = { fds: fds(), listeners: process.listenerCount('warning') + process.listenerCount('unhandledRejection') };
     await fc.assert(
       fc.asyncProperty(conversation, fc.nat(), async ({ requests, cuts }, vanishAt) => {
@@ -167,7 +137,7 @@ describe('fuzzing the proxy against Go net/http', () => {
         const pieces = split(bytes, cuts);
         const stop = vanishAt % (pieces.length + 1);
         await new Promise<void>((done) => {
-          const s = connect({ path: proxySocket });
+          const s = connect({ path: rig.proxySocket });
           s.on('error', () => undefined);
           s.on('close', () => done());
           s.on('connect', async () => {
@@ -175,16 +145,16 @@ describe('fuzzing the proxy against Go net/http', () => {
             s.destroy();
           });
         });
-        expect(problems).toEqual([]);
+        expect(rig.problems).toEqual([]);
       }),
       { numRuns: RUNS, timeout: Number(process.env.FUZZ_RUN_TIMEOUT ?? 30_000) },
     );
     // Connections still waiting for the engine end when it answers; then nothing is left.
-    await until('every connection gone', () => proxy.openConnections === 0, 30_000).catch((err: Error) => {
-      throw new Error(`${err.message}: still open in ${proxy.connectionStates().join(', ')}`);
+    await until('every connection gone', () => rig.proxy.openConnections === 0, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}: still open in ${rig.proxy.connectionStates().join(', ')}`);
     });
     await until('file descriptors back to where they were', () => fds() <= baseline.fds, 30_000);
     expect(process.listenerCount('warning') + process.listenerCount('unhandledRejection')).toBe(baseline.listeners);
-    expect(problems).toEqual([]);
+    expect(rig.problems).toEqual([]);
   }, 600_000);
 });

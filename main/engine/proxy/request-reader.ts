@@ -284,7 +284,7 @@ export class RequestReader {
       end = trailerEnd(acc);
     }
     this.trailer = null;
-    let trailer = acc.subarray(0, end);
+    let trailer: Buffer = acc.subarray(0, end);
     // Go found this trailer's end by looking ahead into what follows it. The engine must not
     // need to: what follows may be a request the proxy answers itself. With CRLF line ends
     // the same fields end within the trailer.
