@@ -81,8 +81,10 @@ export interface LogEntry {
   durationMs: number;
   /** Request body bytes received from the client. */
   bytesIn: number;
-  /** Response bytes (head and body) sent to the client. */
+  /** Response bytes (head and body) sent to the client: for a pull, the size of its progress stream. */
   bytesOut: number;
+  /** For a pull: the image's layer bytes the engine downloaded so far (from its progress), when known. */
+  imageBytes?: number;
   action: LogAction;
   /** The connection was upgraded or hijacked (attach, exec, BuildKit). */
   upgraded: boolean;
