@@ -50,6 +50,8 @@ export interface RewriteTrace {
   untag: FollowUp[];
   /** Request rewritten for a digest look-up (`ubuntu@sha256:…` mapped to the mirror's). */
   mappedTo?: string;
+  /** The engine itself did not answer, so no candidate could be tried: the one reason, said once. */
+  engineError?: string;
 }
 
 /** Layer progress of a pull, summarised from the engine's progress stream. */

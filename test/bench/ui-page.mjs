@@ -140,6 +140,20 @@ export function installFakeApi(init) {
       ?? { location, state: 'reachable', reason: `HTTP 200 from http://${location}/v2/`, status: 200 }),
     'app.copyText': () => ok(undefined),
     'app.openExternal': () => ok(undefined),
+    'engine.retry': () => ok(state.status),
+    'config.openFile': () => ok(undefined),
+    'config.showInFolder': () => ok(undefined),
+    'config.replaceInvalidFile': ({ rules }) => {
+      if (!state.config.error) return { ok: false, error: 'the config file is valid now, so it was not replaced: save your rules instead' };
+      const { error: _fixed, ...rest } = state.config;
+      state.config = { ...rest, config: { ...rest.config, rules }, revision: rest.revision + 1 };
+      state.status = { ...state.status, configError: undefined };
+      return ok(state.config);
+    },
+    'dockerContext.set': (on) => {
+      state.status = { ...state.status, dockerContextActive: on };
+      return ok(state.status);
+    },
   };
 
   const emit = (event, payload) => {
