@@ -80,7 +80,8 @@ function EngineAlert({ address, error }: { address: string; error: string }): Re
 }
 
 export function AlertArea(): ReactElement | null {
-  const configProblem = useApp((s) => s.saved?.error ?? s.status?.configError);
+  // The config main sent is the truth once there is one; the status tells of a problem before that.
+  const configProblem = useApp((s) => (s.saved ? s.saved.error : s.status?.configError));
   const upstream = useApp((s) => s.status?.upstream);
   const listenError = useApp((s) => (s.status && s.status.listening === null ? s.status.listenError ?? 'not listening' : null));
   const statusError = useApp((s) => s.statusError);

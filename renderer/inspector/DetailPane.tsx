@@ -68,7 +68,7 @@ function fate(entry: LogEntry, detail: LogDetail | null): string {
   return 'Forwarded to the engine as received.';
 }
 
-function RequestLine({ entry, detail }: { entry: LogEntry; detail: LogDetail | null }): ReactElement {
+function RequestLine({ entry, detail, loaded }: { entry: LogEntry; detail: LogDetail | null; loaded: boolean }): ReactElement {
   const before = `${entry.method} ${readablePath(entry.path)}`;
   const forwarded = detail?.forwardedPath;
   if (forwarded === undefined || forwarded === entry.path) {
@@ -76,7 +76,7 @@ function RequestLine({ entry, detail }: { entry: LogEntry; detail: LogDetail | n
       <section className="detail-section" aria-label="Request line">
         <h3>Request line</h3>
         <div className="diff-line"><code>{before}</code></div>
-        <p className="muted small">{detail ? fate(entry, detail) : ''}</p>
+        <p className="muted small">{loaded ? fate(entry, detail) : ''}</p>
       </section>
     );
   }
@@ -283,7 +283,7 @@ export function DetailPane(): ReactElement {
           </section>
         )}
         <PullActions entry={entry} />
-        <RequestLine entry={entry} detail={detail} />
+        <RequestLine entry={entry} detail={detail} loaded={loaded !== null} />
         {entry.rewrite && <Trace trace={entry.rewrite} entry={entry} />}
         <ImageSummary entry={entry} />
         {detail && <Progress detail={detail} />}

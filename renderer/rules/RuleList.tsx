@@ -11,17 +11,11 @@ import { Icon } from '../ui/icons';
 import { listedRules, type ListedRule } from './rule-order';
 import { draftIssues, issuesUnder } from './validation';
 
-function summary(rule: Rule): string {
-  if (isBlockRule(rule)) return 'blocked';
+/** Where the rule sends pulls; the arrow is for the eye, screen readers hear "to". */
+function Summary({ rule }: { rule: Rule }): ReactElement {
+  if (isBlockRule(rule)) return <>blocked</>;
   const [first = '', ...rest] = rule.to;
-  return `→ ${first || '(no mirror)'}${rest.length ? ` +${rest.length}` : ''}`;
-}
-
-/** The name a screen reader gives the rule's button: its parts apart, in words. */
-function spokenName(rule: Rule): string {
-  const from = rule.from || 'no prefix yet';
-  const what = isBlockRule(rule) ? 'blocks pulls' : `to ${rule.to.filter(Boolean).join(', then ') || 'no mirror yet'}`;
-  return `${rule.name ? `${rule.name}: ` : ''}${from}, ${what}${rule.enabled ? '' : ', off'}`;
+  return <><span aria-hidden="true">→ </span><span className="sr-only">to </span>{first || '(no mirror)'}{rest.length ? ` +${rest.length}` : ''}</>;
 }
 
 export function RuleList({ announce }: { announce: (text: string) => void }): ReactElement {
@@ -102,14 +96,15 @@ export function RuleList({ announce }: { announce: (text: string) => void }): Re
                 data-registry={newGroup && rule.from ? item.registry : undefined}>
                 <button type="button" className="rule-select" aria-current={index === selected ? 'true' : undefined}
                   ref={(el) => { if (el) buttons.current.set(key, el); else buttons.current.delete(key); }}
-                  tabIndex={index === selected ? 0 : -1} aria-label={spokenName(rule)}
+                  tabIndex={index === selected ? 0 : -1}
                   aria-keyshortcuts={tied ? 'Alt+ArrowUp Alt+ArrowDown' : undefined} aria-describedby={tied ? 'rule-move-hint' : undefined}
                   onClick={() => selectRule(index)} onKeyDown={(e) => onKeyDown(e, position)}>
                   <span className="rule-text">
-                    {rule.name && <span className="rule-name">{rule.name}</span>}
-                    <code className="rule-from">{rule.from || <em className="muted">no prefix yet</em>}</code>
-                    <span className={`rule-to${isBlockRule(rule) ? ' rule-to-block' : ''}`}>{summary(rule)}</span>
-                    {tied && <span className="rule-tie">{at === 0 ? 'wins over' : 'after'} the other rule{item.ties.length > 2 ? 's' : ''} for this prefix</span>}
+                    {/* The separators keep the parts apart when read as one name. */}
+                    {rule.name && <span className="rule-name">{rule.name}<span className="sr-only">: </span></span>}
+                    <code className="rule-from">{rule.from || <em className="muted">no prefix yet</em>}<span className="sr-only">, </span></code>
+                    <span className={`rule-to${isBlockRule(rule) ? ' rule-to-block' : ''}`}><Summary rule={rule} />{rule.enabled ? '' : <span className="sr-only">, off</span>}</span>
+                    {tied && <span className="rule-tie"><span className="sr-only">, </span>{at === 0 ? 'wins over' : 'after'} the other rule{item.ties.length > 2 ? 's' : ''} for this prefix</span>}
                   </span>
                   {problems > 0 && <span className="rule-problems" title={`${problems} problem${problems > 1 ? 's' : ''}`}><Icon name="alert" /><span className="sr-only">{problems} problems</span></span>}
                 </button>
