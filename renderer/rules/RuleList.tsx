@@ -101,10 +101,10 @@ export function RuleList({ announce }: { announce: (text: string) => void }): Re
                   onClick={() => selectRule(index)} onKeyDown={(e) => onKeyDown(e, position)}>
                   <span className="rule-text">
                     {/* The separators keep the parts apart when read as one name. */}
-                    {rule.name && <span className="rule-name">{rule.name}<span className="sr-only">: </span></span>}
-                    <code className="rule-from">{rule.from || <em className="muted">no prefix yet</em>}<span className="sr-only">, </span></code>
+                    {rule.name && <><span className="rule-name">{rule.name}</span><span className="sr-only">: </span></>}
+                    <code className="rule-from">{rule.from || <em className="muted">no prefix yet</em>}</code><span className="sr-only">, </span>
                     <span className={`rule-to${isBlockRule(rule) ? ' rule-to-block' : ''}`}><Summary rule={rule} />{rule.enabled ? '' : <span className="sr-only">, off</span>}</span>
-                    {tied && <span className="rule-tie"><span className="sr-only">, </span>{at === 0 ? 'wins over' : 'after'} the other rule{item.ties.length > 2 ? 's' : ''} for this prefix</span>}
+                    {tied && <><span className="sr-only">, </span><span className="rule-tie">{at === 0 ? 'wins over' : 'after'} the other rule{item.ties.length > 2 ? 's' : ''} for this prefix</span></>}
                   </span>
                   {problems > 0 && <span className="rule-problems" title={`${problems} problem${problems > 1 ? 's' : ''}`}><Icon name="alert" /><span className="sr-only">{problems} problems</span></span>}
                 </button>

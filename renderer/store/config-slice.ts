@@ -71,6 +71,7 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
       incoming: null,
       saveError: null,
       saveAttempted: false,
+      deleted: null,
     }));
   };
 
@@ -191,7 +192,8 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     },
     save: async () => {
       const { saved } = get();
-      return saved ? saveAgainst(saved.revision) : false;
+      // Nothing changed (Ctrl+S on a clean draft, or a move undone): nothing to write.
+      return saved && selectDirty(get()) ? saveAgainst(saved.revision) : false;
     },
     reloadIncoming: () => {
       const { incoming } = get();
