@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
-import type { Config } from '../../shared/config/schema';
+import { defaultConfig, type Config } from '../../shared/config/schema';
 import type { ConfigState, Status } from '../../shared/ipc';
 import type { LogDetail, LogEntry } from '../../shared/log';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
@@ -32,6 +32,7 @@ export const config: Config = {
     { from: 'ghcr.io', to: ['ghcr-cache.internal'], enabled: true, fallback: false, retag: true, keepMirrorTag: false, digestOnly: false },
     { from: 'docker.io/badcorp', block: 'Images from badcorp are not allowed: use registry.corp/approved instead.', enabled: true },
   ],
+  cache: defaultConfig.cache,
 };
 
 export const configState: ConfigState = { config, revision: 7, path: '/home/dev/.config/docker-caching/config.yaml' };
