@@ -43,7 +43,7 @@ export function FirstRun(): ReactElement {
   const listening = useApp((s) => s.status?.listening ?? null);
   const contextActive = useApp((s) => s.status?.dockerContextActive ?? false);
   const contextError = useApp((s) => s.contextError);
-  const useDockerContext = useApp((s) => s.useDockerContext);
+  const setDockerContext = useApp((s) => s.setDockerContext);
   const hasRules = useApp((s) => (s.saved?.config.rules.length ?? 0) > 0);
   const pullSeen = useApp((s) => s.logPullSeen);
   const commands = listening ? dockerCommands(listening) : null;
@@ -56,7 +56,7 @@ export function FirstRun(): ReactElement {
             <>
               <div className="step-switch">
                 <Switch id="use-context" checked={contextActive} label="Use docker-caching for docker commands"
-                  onChange={(on) => void useDockerContext(on)} />
+                  onChange={(on) => void setDockerContext(on)} />
                 <label htmlFor="use-context">{contextActive ? 'docker commands go through docker-caching' : 'Switch the docker context to docker-caching'}</label>
               </div>
               {contextError && <p className="field-error" role="alert"><Icon name="alert" size={12} /> {contextError}</p>}

@@ -228,6 +228,7 @@ function ImageSummary({ entry }: { entry: LogEntry }): ReactElement | null {
   const held = useApp((s) => s.logHeld);
   const original = entry.route === 'pull' ? entry.rewrite?.original : undefined;
   // Recounted when another request is picked or the log grows, not on every update of a running pull.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `held` stands for the log model's contents, which React cannot see
   const summary = useMemo(() => (original ? logModel.pullSummary(original) : null), [original, held]);
   if (!original || !summary) return null;
   return (

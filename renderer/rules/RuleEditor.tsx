@@ -1,7 +1,7 @@
 // The rule editor: the save bar (Save with Ctrl/Cmd+S, Revert, unsaved state, "Saved"), banners
 // for changes made on disk while editing, a refused save and an undoable delete, the rule list,
 // the form for the selected rule and "Try an image". An invalid file is told in the alert area.
-import { useCallback, useEffect, useMemo, useState, type ReactElement } from 'react';
+import { useCallback, useMemo, useState, type ReactElement } from 'react';
 import { selectDirty } from '../store/config-slice';
 import { useApp } from '../store/store';
 import { EmptyState } from '../ui/controls';
@@ -21,13 +21,7 @@ function SaveBar(): ReactElement {
   const savedAt = useApp((s) => s.savedAt);
   const fileInvalid = useApp((s) => s.saved?.error !== undefined);
   const { save, revert } = useApp.getState();
-  const [showSaved, setShowSaved] = useState(false);
-  useEffect(() => {
-    if (savedAt === null) return;
-    setShowSaved(true);
-    const t = setTimeout(() => setShowSaved(false), 4000);
-    return () => clearTimeout(t);
-  }, [savedAt]);
+  const showSaved = savedAt !== null;
   return (
     <div className="savebar" role="region" aria-label="Save changes">
       <div className="savebar-file">

@@ -29,7 +29,7 @@ export interface ConfigSlice {
   deleted: { rule: Rule; index: number; key: number } | null;
   /** The key of a rule just added: its form takes the focus once, then clears this. */
   focusRuleKey: number | null;
-  /** When the last save from this window succeeded (for the "Saved" confirmation). */
+  /** When the last save from this window succeeded, for a few seconds (the "Saved" confirmation). */
   savedAt: number | null;
   loadConfig(): Promise<void>;
   receiveConfig(state: ConfigState): void;
@@ -54,7 +54,18 @@ export interface ConfigSlice {
 export const selectDirty = (s: AppState): boolean =>
   s.draft !== null && s.saved !== null && !sameData(s.draft, s.saved.config);
 
+/** How long "Saved" shows after a save. */
+const SAVED_NOTICE_MS = 4000;
+
 export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (set, get) => {
+  const announceSaved = (): void => {
+    const at = Date.now();
+    set({ savedAt: at });
+    setTimeout(() => {
+      if (get().savedAt === at) set({ savedAt: null });
+    }, SAVED_NOTICE_MS);
+  };
+
   const editRules = (rules: Rule[], ruleKeys: number[], selectedRule: number): void => {
     const draft = get().draft;
     if (!draft) return;
@@ -90,7 +101,7 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
       return false;
     }
     adopt(result.value);
-    set({ savedAt: Date.now() });
+    announceSaved();
     return true;
   };
 
@@ -162,7 +173,7 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
         return false;
       }
       adopt(result.value);
-      set({ savedAt: Date.now() });
+      announceSaved();
       return true;
     },
     duplicateRule: (index) => {

@@ -17,7 +17,7 @@ export interface StatusSlice {
   loadStatus(): Promise<void>;
   setEnabled(enabled: boolean): Promise<void>;
   retryEngine(): Promise<void>;
-  useDockerContext(on: boolean): Promise<void>;
+  setDockerContext(on: boolean): Promise<void>;
 }
 
 export const createStatusSlice: StateCreator<AppState, [], [], StatusSlice> = (set, get) => ({
@@ -53,7 +53,7 @@ export const createStatusSlice: StateCreator<AppState, [], [], StatusSlice> = (s
     if (result.ok) set({ status: result.value, statusError: null });
     else set({ statusError: `could not ask the engine again: ${result.error}` });
   },
-  useDockerContext: async (on) => {
+  setDockerContext: async (on) => {
     const result = await invoke('dockerContext.set', on);
     if (result.ok) set({ status: result.value, contextError: null });
     else set({ contextError: result.error });
