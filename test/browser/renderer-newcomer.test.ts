@@ -305,6 +305,7 @@ describe('accessibility in every view and theme', () => {
       const first = await open({ colorScheme: scheme }, { ...firstRun, ...engineDown });
       await first.getByRole('region', { name: 'Get started' }).waitFor();
       await expectAccessible(first, `the first run with the engine down (${scheme})`);
+      await screenshot(first, `first-run-engine-down-${scheme}`);
       await first.getByRole('tab', { name: 'Rules' }).click();
       await first.getByText('No rules yet').waitFor();
       await expectAccessible(first, `the empty rules (${scheme})`);
