@@ -302,9 +302,10 @@ describe('accessibility in every view and theme', () => {
       await expectAccessible(page, `the rules with an error (${scheme})`);
       await page.close();
 
-      const first = await open({ colorScheme: scheme }, { ...firstRun, ...engineDown });
+      const first = await open({ colorScheme: scheme }, { ...firstRun, status: { ...firstRun.status!, upstream: engineDown.status!.upstream } });
       await first.getByRole('region', { name: 'Get started' }).waitFor();
       await expectAccessible(first, `the first run with the engine down (${scheme})`);
+      await screenshot(first, `first-run-engine-down-${scheme}`);
       await first.getByRole('tab', { name: 'Rules' }).click();
       await first.getByText('No rules yet').waitFor();
       await expectAccessible(first, `the empty rules (${scheme})`);
