@@ -184,6 +184,10 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
       return () => statusListeners.delete(listener);
     },
     checkMirror: (location: string): Promise<MirrorCheck> => checkMirror(location, { env, home }),
+    recheckUpstream: async () => {
+      await checkHealth();
+      return status();
+    },
     stop() {
       stopped ??= (async () => {
         clearInterval(healthTimer);
