@@ -32,5 +32,7 @@ export interface Engine {
   status(): Status;
   onStatus(listener: (status: Status) => void): () => void;
   checkMirror(location: string): Promise<MirrorCheck>;
+  /** Stops and removes the local caches' containers and volumes (only docker-caching's own). */
+  clearCache(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -17,7 +17,7 @@ export const status: Status = {
   upstream: { address: 'unix:///var/run/docker.sock', healthy: true, version: '20.10.24' },
   enabled: true,
   configPath: '/home/dev/.config/docker-caching/config.yaml',
-  counters: { redirected: 42, fellBack: 3, blocked: 1, failed: 1, bytesFromMirrors: 1_873_000_000 },
+  counters: { redirected: 42, fellBack: 3, blocked: 1, failed: 1, bytesFromMirrors: 1_873_000_000, fromCache: 30 },
   dockerContextActive: true,
 };
 

@@ -10,29 +10,9 @@ import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client
 import { cacheAddress, cacheName, containerSpec, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
 import { nextEviction } from './eviction';
 import { UsageFile } from './usage-file';
+import type { CacheRegistryStatus, CacheStatus } from '../../../shared/ipc';
 
-export type CacheState = 'not started' | 'running' | 'stopped' | 'error';
-
-/** One registry's cache as `cache status` and the tray show it. */
-export interface CacheRegistryStatus {
-  registry: string;
-  port: number;
-  state: CacheState;
-  /** The container's name, or null when there is none. */
-  container: string | null;
-  /** What its volume holds, or null when unknown (no volume yet). */
-  sizeBytes: number | null;
-  remote: string;
-  /** Why the cache cannot be used, when it cannot. */
-  error?: string;
-}
-
-export interface CacheStatus {
-  enabled: boolean;
-  maxSizeBytes: number;
-  totalBytes: number;
-  registries: CacheRegistryStatus[];
-}
+export type { CacheRegistryStatus, CacheStatus };
 
 export type EnsureResult = { ok: true; address: string } | { ok: false; reason: string };
 
@@ -86,7 +66,7 @@ export class CacheManager {
     const registries = this.registries().map((entry): CacheRegistryStatus => {
       const container = containers.get(entry.registry);
       const failure = this.failures.get(entry.registry);
-      const state: CacheState = failure ? 'error' : !container ? 'not started' : container.State === 'running' ? 'running' : 'stopped';
+      const state: CacheRegistryStatus['state'] = failure ? 'error' : !container ? 'not started' : container.State === 'running' ? 'running' : 'stopped';
       return {
         registry: entry.registry,
         port: entry.port,
@@ -135,6 +115,16 @@ export class CacheManager {
         return { ok: false, reason };
       }
     });
+  }
+
+  /** Whether the registry's upstream answers at all, asked from here (any HTTP answer counts). */
+  async upstreamReachable(registry: string): Promise<boolean> {
+    try {
+      await fetch(new URL('/v2/', this.entry(registry).remote), { signal: AbortSignal.timeout(3_000) });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Starts the given registries' caches (default: all the config caches). */
