@@ -139,9 +139,10 @@ describe('pulls through the local cache', () => {
 
   it('lets an explicit rule win over the cache, and starts nothing when the cache is off', async () => {
     const name = unique('explicit');
-    importBusyboxImage(host, `${mirror}/library/${name}:1`, name);
-    docker(host, ['push', `${mirror}/library/${name}:1`]);
-    docker(host, ['rmi', `${mirror}/library/${name}:1`]);
+    // The rule maps docker.io/library/NAME to MIRROR/NAME.
+    importBusyboxImage(host, `${mirror}/${name}:1`, name);
+    docker(host, ['push', `${mirror}/${name}:1`]);
+    docker(host, ['rmi', `${mirror}/${name}:1`]);
     const s = await serveWith((await hubCacheConfig({ rules: `rules:\n  - {from: docker.io/library, to: "${mirror}"}` })).text);
     docker(s.host, ['pull', `${name}:1`]);
     const entry = await pullEntry(s, name);
