@@ -84,11 +84,31 @@ function DockerContext(): ReactElement | null {
   );
 }
 
+function LocalCache(): ReactElement | null {
+  const cache = useApp((s) => s.status?.cache);
+  if (!cache) return null;
+  const problems = cache.registries.filter((r) => r.state === 'error').map((r) => `${r.registry}: ${r.error ?? 'error'}`);
+  if (cache.error) problems.unshift(cache.error);
+  const title = [
+    `Local cache ${cache.enabled ? 'on' : 'off'}: ${formatBytes(cache.totalBytes)} of ${formatBytes(cache.maxSizeBytes)}`,
+    ...cache.registries.map((r) => `${r.registry} (127.0.0.1:${r.port}): ${r.state}${r.error ? `: ${r.error}` : ''}`),
+  ].join('\n');
+  return (
+    <div className="strip-item" title={title} data-testid="strip-cache">
+      <span className="strip-label">Cache</span>
+      {problems.length > 0
+        ? <span className="strip-bad">{problems[0]}</span>
+        : <span className={cache.enabled ? undefined : 'muted'}>{cache.enabled ? `${formatBytes(cache.totalBytes)} of ${formatBytes(cache.maxSizeBytes)}` : 'off'}</span>}
+    </div>
+  );
+}
+
 function Counters(): ReactElement | null {
   const counters = useApp((s) => s.status?.counters);
   if (!counters) return null;
   const items: [string, string, string][] = [
     ['redirected', formatCount(counters.redirected), 'Pulls served by a mirror'],
+    ['from cache', formatCount(counters.fromCache), 'Pulls served by the local cache (counted in redirected too)'],
     ['fell back', formatCount(counters.fellBack), 'Pulls that fell back to the original registry'],
     ['blocked', formatCount(counters.blocked), 'Pulls refused by a block rule'],
     ['from mirrors', formatBytes(counters.bytesFromMirrors), 'Bytes pulled from mirrors'],
@@ -137,6 +157,7 @@ export function HeaderStrip(): ReactElement {
         <Socket />
         <Upstream />
         <DockerContext />
+        <LocalCache />
       </div>
       {statusError && <div className="strip-alert" role="alert">{statusError}</div>}
     </header>

@@ -1,6 +1,6 @@
 // The rule editor: the save bar (Save, Revert, unsaved state), banners for changes made on
 // disk while editing and for a config file that is invalid, the rule list, the form for the
-// selected rule and "Try an image".
+// selected rule, the local cache's settings and "Try an image".
 import { useCallback, useMemo, useState, type ReactElement } from 'react';
 import { formatProblem } from '../../shared/config/validate';
 import { selectDirty } from '../store/config-slice';
@@ -8,6 +8,7 @@ import { useApp } from '../store/store';
 import { EmptyState } from '../ui/controls';
 import { Icon } from '../ui/icons';
 import { RuleForm, type Touched } from './RuleForm';
+import { CacheForm } from './CacheForm';
 import { RuleList } from './RuleList';
 import { TryImage } from './TryImage';
 import { draftIssues } from './validation';
@@ -98,6 +99,7 @@ export function RuleEditor(): ReactElement {
               A mirror rule sends matching pulls to the mirrors you list, in order; a block rule refuses them with your message.
             </EmptyState>
           )}
+          <CacheForm />
         </div>
         <TryImage />
       </div>

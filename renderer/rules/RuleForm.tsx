@@ -14,7 +14,7 @@ import { draftIssues, issueAt, type ConfigIssue } from './validation';
 /** Field paths whose problems show now: touched, non-empty, or after a save attempt. */
 export type Touched = { has(field: string): boolean; touch(field: string): void };
 
-function Field({ label, error, hint, children, id }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; id: string }): ReactElement {
+export function Field({ label, error, hint, children, id }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; id: string }): ReactElement {
   return (
     <div className={`form-field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>{label}</label>

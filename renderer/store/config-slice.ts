@@ -27,6 +27,8 @@ export interface ConfigSlice {
   loadConfig(): Promise<void>;
   receiveConfig(state: ConfigState): void;
   updateRule(index: number, rule: Rule): void;
+  /** Replaces the draft's `cache` section (the cache settings form). */
+  updateCache(cache: Config['cache']): void;
   addRule(kind: RuleKind): void;
   duplicateRule(index: number): void;
   deleteRule(index: number): void;
@@ -107,9 +109,9 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
         return;
       }
       if (!selectDirty(s)) return adopt(state);
-      if (sameData(state.config.rules, s.saved.config.rules)) {
+      if (sameData(state.config.rules, s.saved.config.rules) && sameData(state.config.cache, s.saved.config.cache)) {
         // Only settings the editor does not edit changed (e.g. the master switch): rebase quietly.
-        set({ saved: state, draft: { ...cloneConfig(state.config), rules: s.draft.rules } });
+        set({ saved: state, draft: { ...cloneConfig(state.config), rules: s.draft.rules, cache: s.draft.cache } });
         return;
       }
       set({ incoming: state });
@@ -118,6 +120,10 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     updateRule: (index, rule) => {
       const { draft, ruleKeys } = get();
       if (draft) editRules(replaced(draft.rules, index, rule), ruleKeys, index);
+    },
+    updateCache: (cache) => {
+      const { draft } = get();
+      if (draft) set({ draft: { ...draft, cache }, saveError: null });
     },
     addRule: (kind) => {
       const { draft, ruleKeys } = get();

@@ -281,8 +281,12 @@ describe('try an image', () => {
     expect(await tryImage(page).innerText()).toContain('Images from badcorp are not allowed');
 
     await input.fill('quay.io/x/y');
+    expect(await tryImage(page).getByTestId('try-cache').innerText()).toBe('local cache (quay.io)');
+    expect(await candidates(page)).toEqual(['127.0.0.1:5052/x/y:latest', 'quay.io/x/y:latest']);
+
+    await input.fill('registry.example.com/x/y');
     expect(await tryImage(page).innerText()).toContain('none matches');
-    expect(await candidates(page)).toEqual(['quay.io/x/y:latest']);
+    expect(await candidates(page)).toEqual(['registry.example.com/x/y:latest']);
 
     await input.fill('Ubuntu:18.04');
     expect(await tryImage(page).getByRole('alert').innerText()).toContain('must be lowercase');
