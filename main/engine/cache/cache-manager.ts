@@ -289,7 +289,7 @@ export class CacheManager {
       throw new CacheError(`the cache image ${image} is not a valid image name: ${(err as Error).message}`);
     }
     const query = new URLSearchParams({ fromImage: nameString(ref), tag: ref.digest ?? ref.tag ?? 'latest' });
-    const res = await engine.call('POST', `/images/create?${query.toString()}`);
+    const res = await engine.call('POST', `/images/create?${query.toString()}`, { timeoutMs: 5 * 60_000 });
     const failure = res.status !== 200 ? dockerErrorMessage(res.text) : streamError(res.text);
     if (failure !== undefined) throw new CacheError(`the cache image ${image} is not on the engine and cannot be pulled: ${failure}`);
   }
@@ -318,7 +318,8 @@ export class CacheManager {
     try {
       const started = await engine.call('POST', `/containers/${id}/start`);
       if (started.status !== 204) throw new CacheError(`cannot start a maintenance container: ${dockerErrorMessage(started.text)}`);
-      const waited = await engine.call('POST', `/containers/${id}/wait`);
+      // garbage-collect of a big cache prints nothing for minutes: no inactivity limit that short.
+      const waited = await engine.call('POST', `/containers/${id}/wait`, { timeoutMs: 60 * 60_000 });
       const { StatusCode } = JSON.parse(waited.text) as { StatusCode: number };
       if (StatusCode !== 0) throw new CacheError(`maintenance failed (exit ${StatusCode}): ${(await this.logs(id)).trim().split('\n').slice(-3).join(' | ')}`);
     } finally {
@@ -360,7 +361,7 @@ export class CacheManager {
 
   /** Bytes in each of our volumes, by registry. */
   private async volumeSizes(): Promise<Map<string, number>> {
-    const res = await this.opts.engine.call('GET', '/system/df?type=volume');
+    const res = await this.opts.engine.call('GET', '/system/df?type=volume', { timeoutMs: 120_000 });
     if (res.status !== 200) throw new CacheError(`cannot read volume sizes: ${dockerErrorMessage(res.text)}`);
     const { Volumes } = JSON.parse(res.text) as { Volumes: { Name: string; Labels: Record<string, string> | null; UsageData: { Size: number } | null }[] | null };
     const sizes = new Map<string, number>();
