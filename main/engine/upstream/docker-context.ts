@@ -43,7 +43,7 @@ export function readDockerConfig(configDir: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`cannot read ${file} (${(err as Error).message}): fix or remove the file, then try again`);
+    throw new Error(`cannot read ${file} (${(err as Error).message}): fix or remove the file, then try again`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`cannot read ${file}: it must hold a JSON object; fix or remove the file, then try again`);
@@ -230,6 +230,6 @@ function writeFileAtomic(path: string, content: string, newFileMode: number): vo
     renameSync(temp, target);
   } catch (err) {
     rmSync(temp, { force: true });
-    throw new Error(`cannot write ${target} (${(err as Error).message}): check that its folder is writable`);
+    throw new Error(`cannot write ${target} (${(err as Error).message}): check that its folder is writable`, { cause: err });
   }
 }
