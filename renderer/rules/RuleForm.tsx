@@ -9,6 +9,7 @@ import { useApp } from '../store/store';
 import { Switch } from '../ui/controls';
 import { Icon } from '../ui/icons';
 import { moved, removed, replaced, withKind } from './draft';
+import { cacheLabel, cacheMirror, cacheOfMirror } from '../../shared/rules/cache-rules';
 import { draftIssues, issueAt, type ConfigIssue } from './validation';
 
 /** Field paths whose problems show now: touched, non-empty, or after a save attempt. */
@@ -51,6 +52,9 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
     setChecks((c) => ({ ...c, [location]: result.ok ? { state: 'done', result: result.value } : { state: 'error', error: result.error } }));
   };
   const listError = issueAt(issues, `rules.${index}.to`);
+  const config = useApp((s) => s.draft);
+  const localCache = config ? cacheMirror(rule.from, config) : undefined;
+  const cacheOf = (location: string): string | undefined => (config ? cacheOfMirror(location, config) : undefined);
   return (
     <fieldset className="form-field mirrors">
       <legend>Mirrors <span className="muted small">tried in this order</span></legend>
@@ -81,6 +85,7 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
                     onClick={() => set(removed(rule.to, i))}><Icon name="close" /></button>
                 </div>
                 {show && <p className="field-error" id={`${id}-error`} role="alert"><Icon name="alert" size={12} /> {error}</p>}
+                {cacheOf(location) !== undefined && <span className="muted small" data-testid="mirror-cache">{cacheLabel(cacheOf(location)!)}</span>}
                 <CheckBadge check={checks[location]} />
               </div>
             </li>
@@ -89,6 +94,10 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
       </ol>
       {listError && <p className="field-error" role="alert"><Icon name="alert" size={12} /> {listError}</p>}
       <button type="button" className="link-button" onClick={() => set([...rule.to, ''])}><Icon name="plus" size={12} /> Add a mirror</button>
+      {localCache !== undefined && !rule.to.includes(localCache) && (
+        <button type="button" className="link-button" onClick={() => set([...rule.to.filter((t) => t !== ''), localCache])}
+          title={`Pull through the ${cacheLabel(rule.from.split('/')[0]!)} at ${localCache}`}><Icon name="plus" size={12} /> Add the local cache</button>
+      )}
     </fieldset>
   );
 }

@@ -44,3 +44,22 @@ function isCacheImage(ref: Reference, image: string): boolean {
     return false;
   }
 }
+
+/**
+ * The local cache as a mirror location for an explicit rule from `from` (a cached registry,
+ * optionally with a path): `127.0.0.1:5050/library` for `docker.io/library`. Undefined when
+ * `from` is not in a cached registry or is a wildcard.
+ */
+export function cacheMirror(from: string, config: Config): string | undefined {
+  const slash = from.indexOf('/');
+  const domain = slash === -1 ? from : from.slice(0, slash);
+  const entry = cachedRegistries(config.cache).find((r) => r.registry === domain);
+  return entry ? `127.0.0.1:${entry.port}${slash === -1 ? '' : from.slice(slash)}` : undefined;
+}
+
+/** The cached registry whose cache a mirror location points at, so a pull there starts it. */
+export function cacheOfMirror(location: string, config: Config): string | undefined {
+  if (!config.cache.enabled) return undefined;
+  const host = location.split('/')[0];
+  return cachedRegistries(config.cache).find((r) => `127.0.0.1:${r.port}` === host)?.registry;
+}

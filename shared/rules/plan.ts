@@ -5,7 +5,7 @@ import { type Config, type MirrorRule, isBlockRule } from '../config/schema';
 import { type Reference, referenceString } from '../reference';
 import { explainBlock, explainDigestOnly, explainMirror, explainPass } from './explain';
 import { type RuleMatch, matchRule } from './match';
-import { matchCacheRule } from './cache-rules';
+import { cacheOfMirror, matchCacheRule } from './cache-rules';
 import { rewriteCandidate } from './rewrite';
 
 /** One reference a pull would try. A mirror that gives no valid name stays in the plan as `skipped`. */
@@ -67,7 +67,11 @@ export function planPull(ref: Reference, config: Config): PullPlan {
   }
   // A tag can move, a digest cannot: digestOnly rules trust the mirror only for immutable pulls.
   if (rule.digestOnly && !ref.digest) return pass(explainDigestOnly(match, text), match);
-  const mirrors = rule.to.map((to) => ({ ...mirrorCandidate(ref, rule, to), ...(match.cache ? { cache: match.cache } : {}) }));
+  // A mirror that is a local cache (implicit, or chosen in an explicit rule) is started on demand.
+  const mirrors = rule.to.map((to) => {
+    const cache = match.cache ?? cacheOfMirror(to, config);
+    return { ...mirrorCandidate(ref, rule, to), ...(cache ? { cache } : {}) };
+  });
   const usable = mirrors.filter((c) => c.ref !== null).map((c) => c.text);
   return {
     action: 'mirror',

@@ -54,6 +54,18 @@ describe('local cache settings form', () => {
   });
 });
 
+describe('local cache as a mirror', () => {
+  it('adds the local cache to a rule\'s mirrors, with its path, and labels it', async () => {
+    const page = await openRules();
+    const form = page.locator('.rule-form');
+    await form.getByRole('button', { name: 'Add the local cache' }).click();
+    expect(await form.getByLabel('Mirror 3 location').inputValue()).toBe('127.0.0.1:5050/library');
+    expect(await form.getByTestId('mirror-cache').innerText()).toBe('local cache (docker.io)');
+    expect(await form.getByRole('button', { name: 'Add the local cache' }).count()).toBe(0);
+    await page.close();
+  });
+});
+
 describe('local cache in the header and the inspector', () => {
   it('shows the cache size against maxSize, or the first error, and counts pulls from the cache', async () => {
     const page = await open({}, { status: { ...status, cache } });

@@ -4,16 +4,17 @@
 // explicit rules first, fallback with the reason when the cache cannot be used, hot reload,
 // simultaneous pulls, and a cache container removed by hand. Docker CLIs 28 and 20.10 and dockerode.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { cacheName } from '../../main/engine/cache/cache-specs';
 import { DOCKER_CLIS, docker, importBusyboxImage, startRegistry, type Registry } from '../harness/real-docker';
-import { startServe, type Serve } from '../harness/serve';
+import { CLI, startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
-import { cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+import { cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
 
 let host: string;
 let mirror: string;
@@ -209,6 +210,32 @@ describe('pulls through the local cache', () => {
     docker(s.host, ['pull', `${third}:1`]);
     expect((await pullEntry(s, third)).rewrite?.cache?.outcome).toBe('used');
     expect(docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', HUB_CACHE]).trim()).toBe('running');
+
+    // Stopped by hand: started again by the next pull.
+    docker(host, ['stop', HUB_CACHE]);
+    docker(host, ['rmi', `${third}:1`]);
+    docker(s.host, ['pull', `${third}:1`]);
+    expect((await pullEntry(s, third, 2)).rewrite?.cache?.outcome).toBe('used');
+    expect(docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', HUB_CACHE]).trim()).toBe('running');
     for (const name of [second, third]) docker(host, ['rmi', `${name}:1`]);
+  });
+
+  it('keeps the caches under maxSize after pulls through serve, evicting the least recently pulled repository', async () => {
+    const [older, newer] = [publishOnUpstream('lru'), publishOnUpstream('lru')];
+    const { port, text } = await hubCacheConfig();
+    const s = await serveWith(text);
+    docker(s.host, ['pull', `${older}:1`]);
+    await until('the first pull to be recorded', () => existsSync(join(s.home, 'cache-usage.json')), 30_000);
+    expect(cachedRepositories(host, HUB_CACHE)).toEqual([`library/${older}`]);
+    // Room for one image, not two.
+    const status = spawnSync(process.execPath, [CLI, 'cache', 'status', '--json', '--config', join(s.home, 'config.yaml'), '--upstream', host], { encoding: 'utf8' });
+    const { sizeBytes } = JSON.parse(status.stdout) as { sizeBytes: number };
+    writeFileSync(join(s.home, 'config.yaml'), cacheConfigText({ image, maxSize: String(Math.floor(sizeBytes * 1.5)), registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
+    await until('the reload', () => s.stderr().includes('reloaded'));
+    docker(s.host, ['pull', `${newer}:1`]);
+    await until('the older repository to be evicted', () => cachedRepositories(host, HUB_CACHE).join() === `library/${newer}`, 60_000);
+    expect(JSON.parse(readFileSync(join(s.home, 'cache-usage.json'), 'utf8'))).toEqual([{ registry: 'docker.io', repository: `library/${newer}`, lastPulled: expect.any(Number) }]);
+    await until('the cache to run again', () => docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', HUB_CACHE]).trim() === 'running', 30_000);
+    for (const name of [older, newer]) docker(host, ['rmi', `${name}:1`]);
   });
 });

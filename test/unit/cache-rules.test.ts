@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type ConfigInput } from '../../shared/config/schema';
 import { parseNormalizedNamed } from '../../shared/reference';
-import { planPull } from '../../shared/rules';
+import { cacheMirror, cacheOfMirror, planPull } from '../../shared/rules';
 
 const plan = (image: string, config: Partial<ConfigInput> = {}) => planPull(parseNormalizedNamed(image), configSchema.parse({ version: 1, ...config }));
 
@@ -46,5 +46,23 @@ describe('the local cache as implicit rules', () => {
   it('follows the ports and registries of the cache settings', () => {
     const p = plan('registry.corp:8443/team/app:2', { cache: { registries: { 'registry.corp:8443': { port: 6100 } } } });
     expect(p.candidates[0]!.text).toBe('127.0.0.1:6100/team/app:2');
+  });
+
+  it('offers the local cache as a mirror for an explicit rule, and starts it for pulls there', () => {
+    const config = configSchema.parse({ version: 1 });
+    expect(cacheMirror('docker.io/library', config)).toBe('127.0.0.1:5050/library');
+    expect(cacheMirror('ghcr.io', config)).toBe('127.0.0.1:5051');
+    expect(cacheMirror('registry.example.com/x', config)).toBeUndefined();
+    expect(cacheMirror('*.docker.io', config)).toBeUndefined();
+    expect(cacheOfMirror('127.0.0.1:5050/library', config)).toBe('docker.io');
+    expect(cacheOfMirror('127.0.0.1:5999', config)).toBeUndefined();
+    const p = plan('alpine:3', { rules: [{ from: 'docker.io/library', to: ['127.0.0.1:5050/library', 'mirror.example.com'] }] });
+    expect(p.match?.index).toBe(0);
+    expect(p.candidates.map((c) => [c.text, c.cache])).toEqual([
+      ['127.0.0.1:5050/library/alpine:3', 'docker.io'],
+      ['mirror.example.com/alpine:3', undefined],
+      ['docker.io/library/alpine:3', undefined],
+    ]);
+    expect(plan('alpine:3', { cache: { enabled: false }, rules: [{ from: 'docker.io', to: '127.0.0.1:5050' }] }).candidates[0]!.cache).toBeUndefined();
   });
 });
