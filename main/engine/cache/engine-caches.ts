@@ -31,11 +31,14 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
   let snapshot: CacheStatus | undefined;
   let reading: Promise<void> | undefined;
   let again = false;
+  // Why the last bookkeeping after a pull failed (eviction), until one succeeds.
+  let bookkeepingError: string | undefined;
 
   const read = async () => {
     let next: CacheStatus;
     try {
       next = await manager.status();
+      if (bookkeepingError) next.error = bookkeepingError;
     } catch (err) {
       const settings = opts.config().cache;
       next = { enabled: settings.enabled, maxSizeBytes: snapshot?.maxSizeBytes ?? 0, totalBytes: snapshot?.totalBytes ?? 0, registries: snapshot?.registries ?? [], error: (err as Error).message };
@@ -78,7 +81,16 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
     ensure: (registry) => manager.ensure(registry),
     upstreamReachable: (registry) => manager.upstreamReachable(registry),
     pulled(registry, repository) {
-      manager.recordPull(registry, repository).then(() => refresh(), () => refresh());
+      manager.recordPull(registry, repository).then(
+        () => {
+          bookkeepingError = undefined;
+          return refresh();
+        },
+        (err: Error) => {
+          bookkeepingError = `keeping the caches under maxSize failed: ${err.message}`;
+          return refresh();
+        },
+      );
     },
   };
 }
