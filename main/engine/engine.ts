@@ -2,7 +2,7 @@
 // then read its log, config, status; stop it. Never imports electron.
 // NOTE: interface first; the implementation lands with the proxy (issue 2).
 import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
-import type { Config } from '../../shared/config/schema';
+import type { Config, Rule } from '../../shared/config/schema';
 import type { LogStore } from './log/log-store';
 
 export interface EngineOptions {
@@ -21,6 +21,8 @@ export interface ConfigHandle {
   get(): ConfigState;
   /** Validates, saves atomically, swaps the rules in; rejects if `baseRevision` is stale. */
   save(config: Config, baseRevision: number): Promise<ConfigState>;
+  /** Only while the file is invalid: writes it anew with the running settings and `rules`. */
+  replaceInvalidFile(rules: Rule[]): Promise<ConfigState>;
   setEnabled(enabled: boolean): Promise<ConfigState>;
   setRuleEnabled(index: number, enabled: boolean): Promise<ConfigState>;
   onChange(listener: (state: ConfigState) => void): () => void;
@@ -34,5 +36,7 @@ export interface Engine {
   checkMirror(location: string): Promise<MirrorCheck>;
   /** Stops and removes the local caches' containers and volumes (only docker-caching's own). */
   clearCache(): Promise<void>;
+  /** Asks the upstream engine now (the window's Retry) and returns the status that follows. */
+  recheckUpstream(): Promise<Status>;
   stop(): Promise<void>;
 }

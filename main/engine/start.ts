@@ -184,6 +184,10 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
     async clearCache() {
       await caches.manager.clear();
     },
+    recheckUpstream: async () => {
+      await checkHealth();
+      return status();
+    },
     stop() {
       stopped ??= (async () => {
         clearInterval(healthTimer);

@@ -41,8 +41,8 @@ export class DockerContextSwitch {
     }
   }
 
-  /** The tray click: switch and remember the choice. Failures are reported, in words. */
-  set(on: boolean): void {
+  /** The tray's or the window's switch: switch and remember the choice. Returns the failure, in words (also reported). */
+  set(on: boolean): string | undefined {
     try {
       if (on) this.use();
       else restorePreviousContext({ ...this.setup, statePath: this.statePath });
@@ -50,8 +50,10 @@ export class DockerContextSwitch {
       const temp = `${this.choicePath}.tmp`;
       writeFileSync(temp, JSON.stringify({ useDockerContext: on }) + '\n');
       renameSync(temp, this.choicePath);
+      return undefined;
     } catch (err) {
       this.setup.report((err as Error).message);
+      return (err as Error).message;
     }
   }
 

@@ -148,14 +148,16 @@ async function runCandidates(
     await send(status(`pulling ${candidate.text}${candidate.cache !== undefined ? ` from the ${cacheLabel(candidate.cache)}` : candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? candidate.ref.domain}` : ' from the original registry'}`));
     const progress = new ProgressReader();
     let failure: Failure | null = null;
+    // Set while the engine has not answered the candidate's request: a failure then is the engine's, not the mirror's.
+    let awaitingEngine = false;
     try {
       const path = candidatePath(req, candidate.ref, pull.allTags);
+      const headers = await candidateHeaders(req.head, candidate, opts);
       // The inspector shows the request line as received and as the engine got it last.
       req.entry.forwardedPath = redactTarget(path);
-      const res = await engine.request('POST', path, {
-        headers: await candidateHeaders(req.head, candidate, opts),
-        signal,
-      });
+      awaitingEngine = true;
+      const res = await engine.request('POST', path, { headers, signal });
+      awaitingEngine = false;
       if (res.status !== 200) {
         let text = '';
         for await (const chunk of res.body) text += chunk;
@@ -186,6 +188,14 @@ async function runCandidates(
         attempt.reason = 'the client went away';
         req.entry.error = 'the client closed the connection during the pull';
         return;
+      }
+      if (awaitingEngine) {
+        // Every other candidate would meet the same silent engine: say it once and stop.
+        attempt.outcome = 'failed';
+        attempt.reason = redactText((err as Error).message, secrets);
+        attempt.durationMs = Date.now() - started - attempt.startedMs;
+        trace.engineError = attempt.reason;
+        break;
       }
       failure = { ref: candidate.text, reason: (err as Error).message };
     }
@@ -220,9 +230,11 @@ async function runCandidates(
   }
 
   req.entry.action = 'failed';
-  const message = `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match!)}): ` +
-    (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
-    (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
+  const message = trace.engineError !== undefined
+    ? `the Docker engine did not answer (${trace.engineError}), so docker-caching could not pull ${familiarString(pull.ref)}: is Docker running?`
+    : `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match!)}): ` +
+      (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
+      (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
   req.entry.error = message;
   if (!respond.started) {
     const last = failures[failures.length - 1]?.status;
