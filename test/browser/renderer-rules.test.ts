@@ -308,7 +308,8 @@ describe('try an image', () => {
     // A draft rule with a problem is left out of the preview, and said so.
     await form(page).getByLabel('Mirror 1 location').fill('https://ghcr-cache.internal');
     expect(await tryImage(page).innerText()).toContain('One edited rule has a problem and is left out until fixed.');
-    expect(await candidates(page)).toEqual(['ghcr.io/org/app:1.2']);
+    // Without that rule, ghcr.io goes through its local cache, the lowest-priority rule.
+    expect(await candidates(page)).toEqual(['127.0.0.1:5051/org/app:1.2', 'ghcr.io/org/app:1.2']);
     await form(page).getByRole('button', { name: 'Use ghcr-cache.internal' }).click();
     expect(await form(page).getByLabel('Mirror 1 location').inputValue()).toBe('ghcr-cache.internal');
     expect(await candidates(page)).toEqual(['ghcr-cache.internal/org/app:1.2', 'ghcr.io/org/app:1.2']);
