@@ -51,11 +51,11 @@ function Upstream(): ReactElement | null {
   if (!upstream) return null;
   const title = upstream.healthy ? `Docker Engine ${upstream.version ?? ''} at ${upstream.address}` : upstream.error ?? 'unreachable';
   return (
-    <div className="strip-item" title={title}>
+    <div className="strip-item strip-upstream" title={title}>
       <span className="strip-label">Upstream</span>
       <span className={`dot ${upstream.healthy ? 'dot-good' : 'dot-bad'}`} aria-hidden="true" />
       <code className="strip-value">{upstream.address}</code>
-      <span className={upstream.healthy ? 'muted' : 'strip-bad'}>
+      <span className={upstream.healthy ? 'muted strip-version' : 'strip-bad'}>
         {upstream.healthy ? (upstream.version ? `Engine ${upstream.version}` : 'healthy') : 'not answering'}
       </span>
     </div>
@@ -90,6 +90,22 @@ function LocalCache(): ReactElement | null {
       {problems.length > 0
         ? <span className="strip-bad">{problems[0]}</span>
         : <span className={cache.enabled ? undefined : 'muted'}>{cache.enabled ? `${formatBytes(cache.totalBytes)} of ${formatBytes(cache.maxSizeBytes)}` : 'off'}</span>}
+    </div>
+  );
+}
+
+/** How many rules are in force; with none, every pull passes unchanged (or only through the local cache), and that is said. */
+function RulesInForce(): ReactElement | null {
+  const count = useApp((s) => s.saved?.config.rules.filter((r) => r.enabled).length);
+  const cacheOn = useApp((s) => s.status?.cache?.enabled === true);
+  const showView = useApp((s) => s.showView);
+  if (count === undefined) return null;
+  return (
+    <div className="strip-item">
+      <span className="strip-label">Rules</span>
+      {count > 0 ? <span>{count} in force</span> : (
+        <button type="button" className="link-button strip-link" onClick={() => showView('rules')}>{cacheOn ? 'none: pulls go through the local cache' : 'none: every pull passes unchanged'}</button>
+      )}
     </div>
   );
 }
@@ -166,6 +182,7 @@ export function HeaderStrip(): ReactElement {
         <Upstream />
         <DockerContext />
         <LocalCache />
+        <RulesInForce />
       </div>
     </header>
   );
