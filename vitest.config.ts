@@ -29,8 +29,9 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        // Engine 26.1 with the containerd image store (CONTAINERD_PROJECT in global-setup.ts).
-        test: { name: 'integration-containerd', include: ['test/integration/**/*.test.ts'], ...engine },
+        // Engine 26.1 with the containerd image store (CONTAINERD_PROJECT in global-setup.ts),
+        // after the others: two engines' suites at once on two cores only make both slower.
+        test: { name: 'integration-containerd', include: ['test/integration/**/*.test.ts'], ...engine, sequence: { groupOrder: 1 } },
       },
     ],
   },
