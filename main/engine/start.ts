@@ -1,7 +1,6 @@
 // Starts the engine both faces share: config, upstream discovery, the request log, the
 // socket proxy with its interceptors, and health status. Never imports electron.
 import { homedir } from 'node:os';
-import { statSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { MirrorCheck, Status } from '../../shared/ipc';
 import type { Engine, EngineOptions } from './engine';
@@ -9,8 +8,10 @@ import { LogStore } from './log/log-store';
 import { createProxyServer, type Interceptor } from './proxy/proxy';
 import { EngineClient, dockerErrorMessage } from './upstream/engine-client';
 import { defaultListenPath, listenPrivately, prepareSocketPath } from './proxy/listen-socket';
-import { discoverUpstream, formatUpstream, type DiscoveredUpstream } from './upstream/upstream';
-import { contextStatePath, proxyContextActive, upstreamContextEndpoint } from './upstream/docker-context';
+import { formatUpstream, type DiscoveredUpstream } from './upstream/upstream';
+import { findEngine } from './upstream/find-engine';
+import { createEngineCaches } from './cache/engine-caches';
+import { proxyContextActive } from './upstream/docker-context';
 import { ConfigStore } from './config/config-store';
 import { defaultConfigPath } from './config/config-paths';
 import { checkMirror } from './rewrite/mirror-check';
@@ -46,20 +47,7 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
   const listenPath = options.listen ?? config.get().config.listen ?? defaultListenPath(env, home);
 
   const discover = (): DiscoveredUpstream =>
-    discoverUpstream({
-      flag: options.upstream,
-      configured: config.get().config.upstream,
-      env, home, platform: process.platform, ownSocket: listenPath,
-      isSocket: (p) => {
-        try {
-          return statSync(p).isSocket();
-        } catch {
-          return false;
-        }
-      },
-      // While our own context is current, the engine is the one it replaced.
-      currentContext: () => upstreamContextEndpoint({ env, home, statePath: contextStatePath(configPath) }),
-    });
+    findEngine({ flag: options.upstream, configured: config.get().config.upstream, configPath, ownSocket: listenPath, env, home });
   let upstream: DiscoveredUpstream;
   try {
     upstream = discover();
@@ -85,8 +73,10 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
   };
 
   const currentConfig = () => config.get().config;
+  // The local caches: started lazily by the first pull that needs one.
+  const caches = createEngineCaches({ engine: engineClient, config: currentConfig, configPath, env, home });
   const interceptors: readonly Interceptor[] = [
-    createPullRewrite({ config: currentConfig, env, home }),
+    createPullRewrite({ config: currentConfig, env, home, caches }),
     createDigestLookup({ config: currentConfig }),
   ];
   const server = createProxyServer({
@@ -137,7 +127,11 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
     }
   };
   await checkHealth();
-  const healthTimer = setInterval(() => void checkHealth(), HEALTH_INTERVAL_MS);
+  void caches.refresh();
+  const healthTimer = setInterval(() => {
+    void checkHealth();
+    void caches.refresh();
+  }, HEALTH_INTERVAL_MS);
   healthTimer.unref();
 
   const unsubscribeConfig = config.onChange(() => {
@@ -152,9 +146,11 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
     } catch {
       // an invalid upstream keeps the last good one; the config error is reported by the store
     }
+    void caches.refresh();
     emitStatus();
   });
   counters.onChange(emitStatus);
+  caches.onChange(emitStatus);
 
   function status(): Status {
     const state = config.get();
@@ -167,6 +163,7 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
       configError: state.error,
       counters: counters.snapshot(),
       dockerContextActive: proxyContextActive({ env, home }),
+      ...(caches.snapshot() ? { cache: caches.snapshot() } : {}),
     };
   }
 
@@ -184,6 +181,9 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
       return () => statusListeners.delete(listener);
     },
     checkMirror: (location: string): Promise<MirrorCheck> => checkMirror(location, { env, home }),
+    async clearCache() {
+      await caches.manager.clear();
+    },
     recheckUpstream: async () => {
       await checkHealth();
       return status();

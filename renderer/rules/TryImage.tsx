@@ -78,9 +78,11 @@ export function TryImage(): ReactElement {
               <dt>Outcome</dt><dd><span className={`plan-action plan-${preview.plan.action}`}>{actionText[preview.plan.action]}</span></dd>
               <dt>Rule</dt>
               <dd>
-                {preview.plan.match
-                  ? <button type="button" className="link-button link-wrap" onClick={() => selectRule(preview.plan.match!.index)}>{ruleLabel(preview.plan.match)}</button>
-                  : <span className="muted">none matches</span>}
+                {preview.plan.match?.cache !== undefined
+                  ? <span data-testid="try-cache">{ruleLabel(preview.plan.match)}</span>
+                  : preview.plan.match
+                    ? <button type="button" className="link-button link-wrap" onClick={() => selectRule(preview.plan.match!.index)}>{ruleLabel(preview.plan.match)}</button>
+                    : <span className="muted">none matches</span>}
                 {preview.unsaved && <span className="tag tag-unsaved">unsaved</span>}
               </dd>
             </dl>

@@ -3,11 +3,15 @@
 import type { MirrorRule } from '../config/schema';
 import { type Reference, referenceString } from '../reference';
 import type { RuleMatch } from './match';
+import { cacheLabel } from './cache-rules';
 
 /** `Rule "hub cache" (from docker.io)`, or `Rule 2 (from docker.io)` for an unnamed rule. */
-export function ruleLabel({ index, rule }: RuleMatch): string {
+export function ruleLabel({ index, rule, cache }: RuleMatch): string {
+  if (cache !== undefined) return cacheLabel(cache);
   return `${rule.name ? `Rule "${rule.name}"` : `Rule ${index + 1}`} (from ${rule.from})`;
 }
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
@@ -46,7 +50,7 @@ export function explainMirror(
       ? `${ruleLabel(match)} matches ${original}, but none of its mirror locations gives a valid image name, so it is pulled from the original registry.`
       : `${ruleLabel(match)} matches ${original}, but none of its mirror locations gives a valid image name and fallback is off, so the pull will fail.`;
   }
-  const route = `${ruleLabel(match)} sends ${original} to ${listInOrder(usable)}${skippedNote}`;
+  const route = `${capitalized(ruleLabel(match))} sends ${original} to ${listInOrder(usable)}${skippedNote}`;
   const ending = fallback
     ? `, then to the original registry if ${usable.length === 1 ? 'that fails' : 'they all fail'}.`
     : `, and never to the original registry.`;

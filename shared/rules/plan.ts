@@ -5,6 +5,7 @@ import { type Config, type MirrorRule, isBlockRule } from '../config/schema';
 import { type Reference, referenceString } from '../reference';
 import { explainBlock, explainDigestOnly, explainMirror, explainPass } from './explain';
 import { type RuleMatch, matchRule } from './match';
+import { cacheOfMirror, matchCacheRule } from './cache-rules';
 import { rewriteCandidate } from './rewrite';
 
 /** One reference a pull would try. A mirror that gives no valid name stays in the plan as `skipped`. */
@@ -15,6 +16,8 @@ export interface PlannedCandidate {
   kind: 'mirror' | 'original';
   /** The rule's `to` location this candidate came from. */
   mirror?: string;
+  /** The cached registry, when the candidate is the local cache. */
+  cache?: string;
   /** Why this candidate is not tried, as a sentence. */
   skipped?: string;
 }
@@ -46,7 +49,8 @@ export function planPull(ref: Reference, config: Config): PullPlan {
     keepMirrorTag: false,
     explanation,
   });
-  const match = matchRule(ref, config);
+  // Explicit rules always win; the local cache is the lowest-priority rule.
+  const match = matchRule(ref, config) ?? matchCacheRule(ref, config);
   if (!match) return pass(explainPass(text, config.enabled ? 'no rule' : 'disabled'));
   const { rule } = match;
   if (isBlockRule(rule)) {
@@ -63,7 +67,11 @@ export function planPull(ref: Reference, config: Config): PullPlan {
   }
   // A tag can move, a digest cannot: digestOnly rules trust the mirror only for immutable pulls.
   if (rule.digestOnly && !ref.digest) return pass(explainDigestOnly(match, text), match);
-  const mirrors = rule.to.map((to) => mirrorCandidate(ref, rule, to));
+  // A mirror that is a local cache (implicit, or chosen in an explicit rule) is started on demand.
+  const mirrors = rule.to.map((to) => {
+    const cache = match.cache ?? cacheOfMirror(to, config);
+    return { ...mirrorCandidate(ref, rule, to), ...(cache ? { cache } : {}) };
+  });
   const usable = mirrors.filter((c) => c.ref !== null).map((c) => c.text);
   return {
     action: 'mirror',
@@ -72,7 +80,7 @@ export function planPull(ref: Reference, config: Config): PullPlan {
     candidates: rule.fallback ? [...mirrors, original] : mirrors,
     retag: rule.retag,
     keepMirrorTag: rule.keepMirrorTag,
-    explanation: explainMirror({ index: match.index, rule }, ref, usable, mirrors.length - usable.length),
+    explanation: explainMirror({ ...match, rule }, ref, usable, mirrors.length - usable.length),
   };
 }
 

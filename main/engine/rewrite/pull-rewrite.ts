@@ -7,6 +7,7 @@ import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../../shared/l
 import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../../shared/reference';
 import { planPull, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
 import { ruleLabel } from '../../../shared/rules/explain';
+import { cacheLabel } from '../../../shared/rules/cache-rules';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import { headerValue, type RequestHead } from '../proxy/http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
@@ -14,8 +15,19 @@ import { ProgressReader } from './pull-progress';
 import { credentialsFor, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
 import { redactTarget, redactText } from '../log/redact';
 
+/** The local caches as the pull rewrite uses them (the engine's CacheManager). */
+export interface PullCaches {
+  /** Makes the registry's cache ready (lazily created and started), or says why it cannot be used. */
+  ensure(registry: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Whether the cache's upstream registry answers at all (asked while the cache serves a pull). */
+  upstreamReachable(registry: string): Promise<boolean>;
+  /** A pull of `repository` went through the registry's cache (for least-recently-pulled eviction). */
+  pulled(registry: string, repository: string): void;
+}
+
 export interface PullRewriteOptions extends CredentialSource {
   config: () => Config;
+  caches?: PullCaches;
 }
 
 /** What a pull asks for, read as the engine reads it (image_routes.go postImagesCreate). */
@@ -81,7 +93,7 @@ export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
 function newTrace(plan: PullPlan): RewriteTrace {
   return {
     original: referenceString(plan.original),
-    rule: plan.match ? { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name } : undefined,
+    rule: plan.match ? { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name, ...(plan.match.cache ? { cache: plan.match.cache } : {}) } : undefined,
     action: plan.action,
     candidates: [],
     retag: [],
@@ -120,7 +132,20 @@ async function runCandidates(
       ctx.updated();
       continue;
     }
-    await send(status(`pulling ${candidate.text}${candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? candidate.ref.domain}` : ' from the original registry'}`));
+    let upstreamReachable: Promise<boolean> | undefined;
+    if (candidate.cache !== undefined && opts.caches) {
+      const ready = await opts.caches.ensure(candidate.cache);
+      if (!ready.ok) {
+        attempt.reason = ready.reason;
+        trace.cache = { registry: candidate.cache, outcome: 'unavailable', reason: ready.reason };
+        await send(status(`skipped ${candidate.text}: ${ready.reason}`));
+        ctx.updated();
+        continue;
+      }
+      // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
+      upstreamReachable = opts.caches.upstreamReachable(candidate.cache);
+    }
+    await send(status(`pulling ${candidate.text}${candidate.cache !== undefined ? ` from the ${cacheLabel(candidate.cache)}` : candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? candidate.ref.domain}` : ' from the original registry'}`));
     const progress = new ProgressReader();
     let failure: Failure | null = null;
     // Set while the engine has not answered the candidate's request: a failure then is the engine's, not the mirror's.
@@ -180,6 +205,7 @@ async function runCandidates(
       failure.reason = redactText(failure.reason, secrets);
       attempt.outcome = 'failed';
       attempt.reason = failure.reason;
+      if (candidate.cache !== undefined) trace.cache = { registry: candidate.cache, outcome: 'failed', reason: failure.reason };
       failures.push(failure);
       await send(status(`${candidate.text} failed: ${failure.reason}`));
       ctx.updated();
@@ -187,10 +213,17 @@ async function runCandidates(
     }
     attempt.outcome = 'ok';
     trace.source = candidate.text;
+    let servedNote = '';
+    if (candidate.cache !== undefined) {
+      const offline = upstreamReachable ? !(await upstreamReachable) : false;
+      trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
+      servedNote = offline ? ', served from the local cache, upstream unreachable' : ', through the local cache';
+      opts.caches?.pulled(candidate.cache, candidate.ref.path);
+    }
     req.entry.action = candidate.kind === 'mirror' ? 'redirected' : 'fell back';
     if (candidate.kind === 'mirror') await retagAfterPull(req, engine, plan, pull, candidate.ref, trace);
     await start();
-    await respond.write(status(`pulled ${trace.original} from ${candidate.text}${describeFollowUps(trace)}`));
+    await respond.write(status(`pulled ${trace.original} from ${candidate.text}${servedNote}${describeFollowUps(trace)}`));
     await respond.end();
     ctx.updated();
     return;
