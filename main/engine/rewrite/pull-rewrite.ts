@@ -189,6 +189,8 @@ async function runCandidates(
         attempt.outcome = 'failed';
         attempt.reason = 'the client went away';
         req.entry.error = 'the client closed the connection during the pull';
+        // The response must end even so: the connection waits for it before it closes.
+        await respond.end();
         return;
       }
       if (awaitingEngine) {
