@@ -13,7 +13,7 @@ type Preview =
   | { kind: 'invalid'; message: string }
   | { kind: 'plan'; normalized: string; familiar: string; plan: PullPlan; fromSaved: boolean };
 
-const actionText: Record<PullPlan['action'], string> = { mirror: 'from mirrors', block: 'blocked', pass: 'passed through' };
+const actionText: Record<PullPlan['kind'], string> = { mirror: 'from mirrors', block: 'blocked', pass: 'passed through' };
 
 export function TryImage(): ReactElement {
   const [input, setInput] = useState('ubuntu:18.04');
@@ -39,6 +39,7 @@ export function TryImage(): ReactElement {
     };
   }, [input, draft, saved]);
 
+  const match = preview.kind === 'plan' ? preview.plan.match : null;
   return (
     <section className="try-image" aria-labelledby="try-heading">
       <div className="pane-head">
@@ -57,26 +58,26 @@ export function TryImage(): ReactElement {
             <dl className="kv">
               <dt>Normalised</dt><dd><code data-testid="try-normalized">{preview.normalized}</code></dd>
               {preview.familiar !== preview.normalized && <><dt>Familiar</dt><dd><code>{preview.familiar}</code></dd></>}
-              <dt>Outcome</dt><dd><span className={`plan-action plan-${preview.plan.action}`}>{actionText[preview.plan.action]}</span></dd>
+              <dt>Outcome</dt><dd><span className={`plan-action plan-${preview.plan.kind}`}>{actionText[preview.plan.kind]}</span></dd>
               <dt>Rule</dt>
               <dd>
-                {preview.plan.match
-                  ? <button type="button" className="link-button link-wrap" onClick={() => selectRule(preview.plan.match!.index)}>{ruleLabel(preview.plan.match)}</button>
+                {match
+                  ? <button type="button" className="link-button link-wrap" onClick={() => selectRule(match.index)}>{ruleLabel(match)}</button>
                   : <span className="muted">none matches</span>}
               </dd>
             </dl>
-            {preview.plan.candidates.length > 0 && (
+            {preview.plan.kind !== 'block' && (
               <ol className="try-candidates" aria-label="Candidates in order">
                 {preview.plan.candidates.map((c, i) => (
-                  <li key={i} className={c.skipped ? 'skipped' : undefined}>
+                  <li key={i} className={c.ref === null ? 'skipped' : undefined}>
                     <span className={`tag tag-${c.kind}`}>{c.kind}</span>
                     <code>{c.text}</code>
-                    {c.skipped && <span className="candidate-reason">skipped: {c.skipped}</span>}
+                    {c.ref === null && <span className="candidate-reason">skipped: {c.skipped}</span>}
                   </li>
                 ))}
               </ol>
             )}
-            {preview.plan.blockMessage && <p className="callout callout-block">{preview.plan.blockMessage}</p>}
+            {preview.plan.kind === 'block' && <p className="callout callout-block">{preview.plan.message}</p>}
             <p className="explanation">{preview.plan.explanation}</p>
             {preview.fromSaved && <p className="muted small">The draft has problems, so this uses the saved rules.</p>}
           </>

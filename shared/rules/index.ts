@@ -2,5 +2,5 @@
 // Pure: no Node, no DOM, no I/O.
 export { type RuleMatch, matchRule } from './match';
 export { rewriteName } from './rewrite';
-export { type PlannedCandidate, type PullPlan, planPull } from './plan';
+export { type BlockPlan, type MirrorMatch, type MirrorPlan, type PassPlan, type PlannedCandidate, type PullPlan, planPull } from './plan';
 export { ruleLabel } from './explain';

@@ -288,6 +288,17 @@ describe('try an image', () => {
     expect(await tryImage(page).getByRole('alert').innerText()).toContain('must be lowercase');
     await page.close();
   });
+
+  it('says when a mirror is the original itself and when a candidate repeats an earlier one', async () => {
+    const selfRule = { from: '127.0.0.1:5300', to: ['127.0.0.1:5300', '127.0.0.1:5300'], fallback: true, retag: true, keepMirrorTag: false, digestOnly: false, enabled: true };
+    const page = await openRules({}, { config: { ...configState, config: { ...config, rules: [...config.rules, selfRule] } } });
+    await tryImage(page).getByLabel('Image reference to try').fill('127.0.0.1:5300/app:1');
+    expect(await candidates(page)).toEqual(['127.0.0.1:5300/app:1', '127.0.0.1:5300/app:1', '127.0.0.1:5300/app:1']);
+    const skipped = await tryImage(page).locator('li.skipped .candidate-reason').allInnerTexts();
+    expect(skipped).toEqual(['skipped: the same reference as candidate 1, which is tried already.', 'skipped: the same reference as candidate 1, which is tried already.']);
+    expect(await tryImage(page).locator('.explanation').innerText()).toContain('127.0.0.1:5300/app:1 (the original itself) (2 candidates repeat earlier ones and are dropped)');
+    await page.close();
+  });
 });
 
 describe('check mirror', () => {

@@ -5,7 +5,7 @@
 import type { Config } from '../../../shared/config/schema';
 import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../../shared/log';
 import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../../shared/reference';
-import { planPull, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
+import { planPull, type MirrorPlan, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
 import { ruleLabel } from '../../../shared/rules/explain';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import { headerValue, type RequestHead } from '../proxy/http-stream';
@@ -59,15 +59,15 @@ export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
       // Not a reference the engine could pull either: let the engine answer in its own words.
       if (!pull) return { kind: 'forward', head: req.head };
       const plan = planPull(pull.ref, opts.config());
-      if (plan.action === 'pass') {
+      if (plan.kind === 'pass') {
         if (plan.match) req.entry.rewrite = newTrace(plan);
         return { kind: 'forward', head: req.head };
       }
       const trace = newTrace(plan);
       req.entry.rewrite = trace;
-      if (plan.action === 'block') {
+      if (plan.kind === 'block') {
         req.entry.action = 'blocked';
-        const message = `pull of ${familiarString(pull.ref)} blocked by docker-caching: ${ruleLabel(plan.match!)}: ${plan.blockMessage}`;
+        const message = `pull of ${familiarString(pull.ref)} blocked by docker-caching: ${ruleLabel(plan.match)}: ${plan.message}`;
         req.entry.error = message;
         await ctx.respond.json(403, { message });
         return { kind: 'responded' };
@@ -82,7 +82,7 @@ function newTrace(plan: PullPlan): RewriteTrace {
   return {
     original: referenceString(plan.original),
     rule: plan.match ? { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name } : undefined,
-    action: plan.action,
+    action: plan.kind,
     candidates: [],
     retag: [],
     untag: [],
@@ -90,11 +90,11 @@ function newTrace(plan: PullPlan): RewriteTrace {
 }
 
 async function runCandidates(
-  req: InterceptedRequest, ctx: InterceptContext, plan: PullPlan, pull: PullRequest, trace: RewriteTrace, opts: PullRewriteOptions,
+  req: InterceptedRequest, ctx: InterceptContext, plan: MirrorPlan, pull: PullRequest, trace: RewriteTrace, opts: PullRewriteOptions,
 ): Promise<void> {
   const { respond, engine, signal } = ctx;
   const started = Date.now();
-  const queued: string[] = [status(`${ruleLabel(plan.match!)} applies to ${trace.original}`)];
+  const queued: string[] = [status(`${ruleLabel(plan.match)} applies to ${trace.original}`)];
   const send = async (text: string) => {
     if (!respond.started) {
       queued.push(text);
@@ -114,8 +114,8 @@ async function runCandidates(
   for (const candidate of plan.candidates) {
     const attempt: CandidateAttempt = { ref: candidate.text, kind: candidate.kind, outcome: 'skipped', startedMs: Date.now() - started, durationMs: 0 };
     trace.candidates.push(attempt);
-    if (candidate.skipped || !candidate.ref) {
-      attempt.reason = candidate.skipped ?? 'not a valid reference';
+    if (candidate.ref === null) {
+      attempt.reason = candidate.skipped;
       await send(status(`skipped ${candidate.text}: ${attempt.reason}`));
       ctx.updated();
       continue;
@@ -187,7 +187,7 @@ async function runCandidates(
   }
 
   req.entry.action = 'failed';
-  const message = `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match!)}): ` +
+  const message = `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match)}): ` +
     (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
     (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
   req.entry.error = message;
@@ -235,7 +235,7 @@ async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, 
 }
 
 /** Tags what came from the mirror with the original name and, unless kept, drops the mirror tag. */
-async function retagAfterPull(req: InterceptedRequest, engine: EngineClient, plan: PullPlan, pull: PullRequest, mirror: Reference, trace: RewriteTrace): Promise<void> {
+async function retagAfterPull(req: InterceptedRequest, engine: EngineClient, plan: MirrorPlan, pull: PullRequest, mirror: Reference, trace: RewriteTrace): Promise<void> {
   if (!plan.retag || pull.ref.digest) return; // a digest cannot be tagged; see digest-lookup.ts
   const prefix = versionPrefix(req);
   const tags = pull.allTags ? await mirrorTags(engine, prefix, mirror) : [mirror.tag ?? 'latest'];
