@@ -1,7 +1,6 @@
 // The config file on disk: read it (a missing file means the defaults), save it atomically
 // (temp file + fsync + rename: on any error the old file stays as it was), and watch its
 // folder for edits. Loading never creates, touches or rewrites the file.
-import { randomBytes } from 'node:crypto';
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Document } from 'yaml';
@@ -9,6 +8,7 @@ import type { ConfigProblem } from '../../../shared/ipc';
 import { defaultConfig, sameConfig, type Config } from '../../../shared/config/schema';
 import { configToYaml } from '../../../shared/config/to-yaml';
 import { formatProblem, parseConfigText } from '../../../shared/config/validate';
+import { writeFileAtomic } from '../atomic-write';
 
 /** A read of the file. `text: null` when there is no file (then the defaults) or it could not be read. */
 export type ConfigFileRead =
@@ -45,46 +45,13 @@ export function renderConfigFile(file: string, config: Config, base: Document | 
   return { text, doc: check.doc };
 }
 
-/**
- * Replaces the file's content atomically: a temp file (mode 0600) in the same folder,
- * fsync, rename over the file. The folder is created (0700) if missing. A symlinked file
- * is written through, so the link (say, into a dotfiles repository) stays a link.
- */
+/** Replaces the file's content atomically (atomic-write.ts), private (0600, folder 0700). */
 export async function writeConfigFile(file: string, text: string): Promise<void> {
-  let temp: string | undefined;
-  let dir: string;
   try {
-    const target = await fs.realpath(file).catch((error: unknown) => {
-      if (errorCode(error) === 'ENOENT') return file;
-      throw error;
-    });
-    dir = path.dirname(target);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await fs.open(temp, 'wx', 0o600);
-    try {
-      await handle.chmod(0o600);
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, target);
+    await writeFileAtomic(file, text, { mode: 0o600 });
   } catch (error) {
-    if (temp !== undefined) await fs.rm(temp, { force: true }).catch(() => undefined);
     throw new Error(`cannot save the config file ${file}: ${describeFsError(error)}; the file on disk was left as it was`, { cause: error });
   }
-  await syncFolder(dir);
-}
-
-// Makes the rename itself durable. Best effort: the new file is already in place, and some
-// platforms and file systems cannot open or fsync a folder.
-async function syncFolder(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, 'r').catch(() => undefined);
-  if (handle === undefined) return;
-  await handle.sync().catch(() => undefined);
-  await handle.close();
 }
 
 export interface ConfigFileWatcher {

@@ -9,6 +9,7 @@ import { defaultConfig, sameConfig, type Config } from '../../../shared/config/s
 import { formatProblem, validateConfig } from '../../../shared/config/validate';
 import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile, type ConfigFileRead, type ConfigFileWatcher } from './config-file';
 import type { ConfigHandle } from '../engine';
+import { ListenerSet } from '../listener-set';
 
 type Listener = (state: ConfigState) => void;
 
@@ -17,7 +18,7 @@ export class ConfigStore implements ConfigHandle {
   private closed = false;
   private error: ConfigProblem | undefined;
   private watcher: ConfigFileWatcher | undefined;
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new ListenerSet<[ConfigState]>();
   // Saves and reloads run one after another, so a reload never sees half of a save.
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -83,8 +84,7 @@ export class ConfigStore implements ConfigHandle {
   }
 
   onChange(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Stops watching the file. */
@@ -140,8 +140,7 @@ export class ConfigStore implements ConfigHandle {
 
   private changed(): void {
     this.revision++;
-    const state = this.get();
-    for (const listener of this.listeners) listener(state);
+    this.listeners.emit(this.get());
   }
 
   private serially<T>(task: () => T | Promise<T>): Promise<T> {

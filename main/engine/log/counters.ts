@@ -2,10 +2,11 @@
 // mirrors), kept from the log's finished entries for the status strip and the tray.
 import type { Counters as CounterValues } from '../../../shared/ipc';
 import type { LogStore } from './log-store';
+import { ListenerSet } from '../listener-set';
 
 export class Counters {
   private values: CounterValues = { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 };
-  private listeners = new Set<() => void>();
+  private readonly listeners = new ListenerSet<[]>();
 
   constructor(logs: LogStore) {
     logs.subscribe((entry, kind) => {
@@ -19,7 +20,7 @@ export class Counters {
       else if (entry.action === 'blocked') v.blocked++;
       else if (entry.action === 'failed') v.failed++;
       else return;
-      for (const l of this.listeners) l();
+      this.listeners.emit();
     });
   }
 
@@ -28,7 +29,6 @@ export class Counters {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 }

@@ -4,6 +4,7 @@
 import type { LogDetail, LogEntry } from '../../../shared/log';
 import { parseResponseHead } from '../proxy/http-stream';
 import { redactHeaders } from './redact';
+import { ListenerSet } from '../listener-set';
 
 /** A log entry as kept: the response head may stay raw text until details are asked for. */
 export type StoredEntry = LogDetail & { responseHead?: string };
@@ -17,7 +18,7 @@ export class LogStore {
   private nextSeq = 1;
   private droppedCount = 0;
   private clearedBefore = 1;
-  private readonly listeners = new Set<LogListener>();
+  private readonly listeners = new ListenerSet<Parameters<LogListener>>();
 
   constructor(readonly capacity = 10_000) {
     this.ring = new Array(capacity);
@@ -84,12 +85,11 @@ export class LogStore {
   }
 
   subscribe(listener: LogListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private emit(entry: LogDetail, kind: LogEventKind): void {
-    for (const listener of this.listeners) listener(entry, kind);
+    this.listeners.emit(entry, kind);
   }
 }
 
