@@ -29,6 +29,8 @@ export interface ServeOptions {
   extraArgs?: string[];
   /** Discard the request log (benchmarks: the reader's own parsing would cost CPU). */
   quiet?: boolean;
+  /** A command that runs serve for us, e.g. `setpriv --reuid … --init-groups` to run as another user. */
+  runAs?: string[];
 }
 
 export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
@@ -40,7 +42,8 @@ export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
   args.push('--config', opts.config ?? join(home, 'config.yaml'));
   args.push(...(opts.extraArgs ?? []));
   const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_RUNTIME_DIR: '', DOCKER_HOST: '', ...opts.env };
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe'] });
+  const [command, ...prefix] = [...(opts.runAs ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, ...args], { env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const entries: LogEntry[] = [];

@@ -11,8 +11,8 @@ import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client
 import { headerValue, type RequestHead } from '../proxy/http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
 import { ProgressReader } from './pull-progress';
-import { credentialsFor, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
-import { redactTarget, redactText } from '../log/redact';
+import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
+import { PullSecrets, redactTarget } from '../log/redact';
 
 export interface PullRewriteOptions extends CredentialSource {
   config: () => Config;
@@ -108,7 +108,10 @@ async function runCandidates(
     for (const text of queued.splice(0)) await respond.write(text);
   };
   const failures: Failure[] = [];
-  const secrets = [headerValue(req.head.headers, 'x-registry-auth') ?? ''];
+  // Every credential this pull hands the engine; a registry may echo any of them back.
+  const secrets = new PullSecrets();
+  const clientAuth = headerValue(req.head.headers, 'x-registry-auth');
+  if (clientAuth) secrets.add(decodeRegistryAuth(clientAuth), clientAuth);
   let throttle = 0;
 
   for (const candidate of plan.candidates) {
@@ -128,7 +131,7 @@ async function runCandidates(
       // The inspector shows the request line as received and as the engine got it last.
       req.entry.forwardedPath = redactTarget(path);
       const res = await engine.request('POST', path, {
-        headers: await candidateHeaders(req.head, candidate, opts),
+        headers: await candidateHeaders(req.head, candidate, opts, secrets),
         signal,
       });
       if (res.status !== 200) {
@@ -141,7 +144,7 @@ async function runCandidates(
         for await (const chunk of res.body as AsyncIterable<string>) {
           for (const { line, message } of progress.push(chunk)) {
             if (message && (message.error || message.errorDetail)) continue;
-            await respond.write(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`);
+            await respond.write(secrets.redact(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`));
           }
           if (progress.error) break;
           if (Date.now() - throttle > 250) {
@@ -151,7 +154,7 @@ async function runCandidates(
           }
         }
         for (const { line, message } of progress.flush()) {
-          if (!(message && (message.error || message.errorDetail))) await respond.write(`${line}\r\n`);
+          if (!(message && (message.error || message.errorDetail))) await respond.write(secrets.redact(`${line}\r\n`));
         }
         if (progress.error) failure = { ref: candidate.text, reason: progress.error };
       }
@@ -167,7 +170,7 @@ async function runCandidates(
     attempt.durationMs = Date.now() - started - attempt.startedMs;
     req.entry.progress = progress.summary();
     if (failure) {
-      failure.reason = redactText(failure.reason, secrets);
+      failure.reason = secrets.redact(failure.reason);
       attempt.outcome = 'failed';
       attempt.reason = failure.reason;
       failures.push(failure);
@@ -178,7 +181,7 @@ async function runCandidates(
     attempt.outcome = 'ok';
     trace.source = candidate.text;
     req.entry.action = candidate.kind === 'mirror' ? 'redirected' : 'fell back';
-    if (candidate.kind === 'mirror') await retagAfterPull(req, engine, plan, pull, candidate.ref, trace);
+    if (candidate.kind === 'mirror') await retagAfterPull(req, engine, plan, pull, candidate.ref, trace, secrets);
     await start();
     await respond.write(status(`pulled ${trace.original} from ${candidate.text}${describeFollowUps(trace)}`));
     await respond.end();
@@ -221,7 +224,7 @@ function versionPrefix(req: InterceptedRequest): string {
 
 const DROPPED_HEADERS = new Set(['x-registry-auth', 'content-length', 'transfer-encoding', 'connection', 'host', 'upgrade', 'keep-alive']);
 
-async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, opts: CredentialSource): Promise<Record<string, string>> {
+async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, opts: CredentialSource, secrets: PullSecrets): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
   for (const [k, v] of head.headers) if (!DROPPED_HEADERS.has(k.toLowerCase())) headers[k] = v;
   if (candidate.kind === 'original') {
@@ -229,13 +232,18 @@ async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, 
     if (auth) headers['X-Registry-Auth'] = auth;
   } else if (candidate.ref) {
     const creds = await credentialsFor(candidate.ref.domain, opts);
-    if (creds) headers['X-Registry-Auth'] = encodeRegistryAuth(creds);
+    if (creds) {
+      headers['X-Registry-Auth'] = encodeRegistryAuth(creds);
+      secrets.add(creds, headers['X-Registry-Auth']);
+    }
   }
   return headers;
 }
 
 /** Tags what came from the mirror with the original name and, unless kept, drops the mirror tag. */
-async function retagAfterPull(req: InterceptedRequest, engine: EngineClient, plan: MirrorPlan, pull: PullRequest, mirror: Reference, trace: RewriteTrace): Promise<void> {
+async function retagAfterPull(
+  req: InterceptedRequest, engine: EngineClient, plan: MirrorPlan, pull: PullRequest, mirror: Reference, trace: RewriteTrace, secrets: PullSecrets,
+): Promise<void> {
   if (!plan.retag || pull.ref.digest) return; // a digest cannot be tagged; see digest-lookup.ts
   const prefix = versionPrefix(req);
   const tags = pull.allTags ? await mirrorTags(engine, prefix, mirror) : [mirror.tag ?? 'latest'];
@@ -247,9 +255,9 @@ async function retagAfterPull(req: InterceptedRequest, engine: EngineClient, pla
     try {
       const res = await engine.call('POST', `${prefix}/images/${mirrorRef}/tag?repo=${encodeURIComponent(originalName)}&tag=${encodeURIComponent(tag)}`);
       retag.ok = res.status === 201 || res.status === 200;
-      if (!retag.ok) retag.error = dockerErrorMessage(res.text);
+      if (!retag.ok) retag.error = secrets.redact(dockerErrorMessage(res.text));
     } catch (err) {
-      retag.error = (err as Error).message;
+      retag.error = secrets.redact((err as Error).message);
     }
     // Only untag once the image has its original name: it must never be left nameless.
     if (!retag.ok || plan.keepMirrorTag) continue;
@@ -258,9 +266,9 @@ async function retagAfterPull(req: InterceptedRequest, engine: EngineClient, pla
     try {
       const res = await engine.call('DELETE', `${prefix}/images/${mirrorRef}?noprune=1`);
       untag.ok = res.status === 200;
-      if (!untag.ok) untag.error = dockerErrorMessage(res.text);
+      if (!untag.ok) untag.error = secrets.redact(dockerErrorMessage(res.text));
     } catch (err) {
-      untag.error = (err as Error).message;
+      untag.error = secrets.redact((err as Error).message);
     }
   }
 }
