@@ -1,12 +1,14 @@
-// The `docker-caching` command: `serve` (the engine, headless) and `resolve` (what the
-// rules make of a reference). Never imports electron (a test guards the built file).
+// The `docker-caching` command: `serve` (the engine, headless), `resolve` (what the
+// rules make of a reference) and `cache` (the local caches). Never imports electron (a test guards the built file).
 import { parseArgs } from 'node:util';
 import { serve } from './serve';
 import { resolveCommand } from './resolve';
+import { cacheCommand } from './cache';
 
 const USAGE = `usage:
   docker-caching serve [--config FILE] [--listen PATH] [--upstream URL] [--log-format text|json] [--group NAME]
   docker-caching resolve [--config FILE] [--json] [--] REF
+  docker-caching cache status|up|down|clear|compose [REGISTRY] [--config FILE] [--upstream URL] [--json]
   docker-caching --help | --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'resolve':
       return resolveCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    case 'cache':
+      return cacheCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env });
     case '--version':
     case 'version':
       process.stdout.write(`docker-caching ${VERSION}\n`);

@@ -3,6 +3,7 @@
 // Pure: no Node, no DOM.
 import { z } from 'zod';
 import { mirrorProblem, prefixProblem } from './registry-location';
+import { cacheSchema } from './cache-schema';
 
 export { mirrorPattern, prefixPattern } from './registry-location';
 
@@ -125,6 +126,8 @@ export const configSchema = z.strictObject({
     .default('auto'),
   notifications: z.boolean().default(true),
   rules: z.array(ruleSchema).default([]),
+  /** The local pull-through caches; see cache-schema.ts. */
+  cache: cacheSchema.default(() => cacheSchema.parse({})),
 });
 
 /** The keys a config file may have at its top level, for "did you mean" hints. */
@@ -147,7 +150,8 @@ export function sameConfig(a: Config, b: Config): boolean {
   return sameValue(a, b);
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
+/** Whether two values parsed from YAML say the same thing. */
+export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));

@@ -1,7 +1,7 @@
 // Writes a Config as YAML text onto the file's parsed Document when there is one, so the
 // file's comments, key order and quoting survive an edit. Pure: never touches the disk.
 import { Document, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { defaultConfig, isBlockRule, mirrorRuleSchema, type BlockRule, type Config, type MirrorRule, type Rule } from './schema';
+import { defaultConfig, isBlockRule, sameValue, mirrorRuleSchema, type BlockRule, type Config, type MirrorRule, type Rule } from './schema';
 
 /**
  * One key to write. `value: undefined` removes the key. With `omitDefault`, a key the file
@@ -18,7 +18,7 @@ interface Entry {
 const ruleDefaults = mirrorRuleSchema.parse({ from: 'localhost', to: 'localhost' });
 
 // Where a new key goes: after the keys that come before it in this order.
-const topOrder = ['version', 'enabled', 'listen', 'group', 'upstream', 'notifications', 'rules'];
+const topOrder = ['version', 'enabled', 'listen', 'group', 'upstream', 'notifications', 'rules', 'cache'];
 const ruleOrder = ['from', 'to', 'block', 'fallback', 'retag', 'keepMirrorTag', 'digestOnly', 'enabled', 'name'];
 
 /** YAML text for `config`; with `base`, the edits are applied to a copy of it. */
@@ -42,6 +42,8 @@ export function configToYaml(config: Config, base?: Document | null): string {
         else replaceValue(pair, rulesNode(doc, config.rules));
       },
     },
+    // A file gets a `cache` section only once its settings differ from the defaults.
+    cache: { value: config.cache, omitDefault: sameValue(config.cache, defaultConfig.cache) ? config.cache : defaultConfig.cache },
   };
   applyMap(doc, root, entries, topOrder);
   return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });

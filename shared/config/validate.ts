@@ -4,6 +4,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Docum
 import type { z } from 'zod';
 import type { ConfigProblem } from '../ipc';
 import { configKeys, configSchema, ruleKeys, type Config } from './schema';
+import { cacheKeys, cacheRegistryKeys } from './cache-schema';
 
 export type ParsedConfigText =
   | { ok: true; config: Config; doc: Document }
@@ -102,6 +103,9 @@ function findings(issues: readonly Issue[], prefix: PathSegment[] = []): Finding
           ? findings(only, path)
           : [{ path, message: issue.message, atKey: false }];
       }
+      case 'invalid_key':
+        // A record's key (a cached registry) that is not valid: say why, against the key.
+        return findings(issue.issues, path).map((f) => ({ ...f, atKey: true }));
       case 'unrecognized_keys':
         return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(key, path), atKey: true }));
       case 'invalid_type':
@@ -138,10 +142,18 @@ function describeValue(value: unknown): string {
 }
 
 function unknownKeyMessage(key: string, parent: PathSegment[]): string {
-  const known = parent.length === 0 ? configKeys : parent.length === 2 && parent[0] === 'rules' ? ruleKeys : [];
+  const known = knownKeys(parent);
   const guess = closestKey(key, known);
   if (guess !== undefined) return `is not a known key: did you mean ${guess}?`;
   return known.length > 0 ? `is not a known key; the keys allowed here are ${known.join(', ')}` : 'is not a known key';
+}
+
+function knownKeys(parent: PathSegment[]): readonly string[] {
+  if (parent.length === 0) return configKeys;
+  if (parent.length === 2 && parent[0] === 'rules') return ruleKeys;
+  if (parent.length === 1 && parent[0] === 'cache') return cacheKeys;
+  if (parent.length === 3 && parent[0] === 'cache' && parent[1] === 'registries') return cacheRegistryKeys;
+  return [];
 }
 
 // A typo within two edits, or a different capitalisation.

@@ -3,7 +3,7 @@
 // block, a failure, routine calls), plus helpers to reach the fake bridge from a test.
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import type { Config } from '../../shared/config/schema';
+import { defaultConfig, type Config } from '../../shared/config/schema';
 import type { ConfigState, Status } from '../../shared/ipc';
 import type { LogDetail, LogEntry } from '../../shared/log';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
@@ -31,6 +31,7 @@ export const config: Config = {
     { from: 'ghcr.io', to: ['ghcr-cache.internal'], enabled: true, fallback: false, retag: true, keepMirrorTag: false, digestOnly: false },
     { from: 'docker.io/badcorp', block: 'Images from badcorp are not allowed: use registry.corp/approved instead.', enabled: true },
   ],
+  cache: defaultConfig.cache,
 };
 
 export const configState: ConfigState = { config, revision: 7, path: '/home/dev/.config/docker-caching/config.yaml' };

@@ -20,6 +20,9 @@ const issueExample = {
   ],
 };
 
+// The issue's documented cache defaults; the default registry set is in cache-schema.ts.
+const defaultCache = { enabled: true, image: 'registry:2', network: 'bridge', ttl: '168h', maxSize: '20GB', registries: {} };
+
 /** The issues validateConfig reports, as `field: message` lines. */
 function issuesOf(value: unknown): string[] {
   const result = validateConfig(value);
@@ -52,12 +55,13 @@ describe('config schema', () => {
         },
         { from: 'quay.io', enabled: true, block: 'pulls from quay.io are not allowed here' },
       ],
+      cache: defaultCache,
     });
     expect(config.rules.map(isBlockRule)).toEqual([false, true]);
   });
 
   it('gives a minimal file the documented defaults', () => {
-    expect(defaultConfig).toEqual({ version: 1, enabled: true, upstream: 'auto', notifications: true, rules: [] });
+    expect(defaultConfig).toEqual({ version: 1, enabled: true, upstream: 'auto', notifications: true, rules: [], cache: defaultCache });
     const [rule] = configSchema.parse(withRule({ from: 'ghcr.io', to: 'localhost:5000' })).rules;
     expect(rule).toEqual({
       from: 'ghcr.io',
@@ -99,7 +103,7 @@ describe('config schema', () => {
       'rules.0.fallbak: is not a known key: did you mean fallback?',
     ]);
     expect(issuesOf({ version: 1, colour: 'blue' })).toEqual([
-      'colour: is not a known key; the keys allowed here are version, enabled, listen, group, upstream, notifications, rules',
+      'colour: is not a known key; the keys allowed here are version, enabled, listen, group, upstream, notifications, rules, cache',
     ]);
   });
 
@@ -196,7 +200,7 @@ describe('config schema', () => {
     const a: Config = configSchema.parse(issueExample);
     const reverseKeys = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).reverse()) as T;
     const reordered = reverseKeys({ ...a, rules: a.rules.map(reverseKeys) });
-    expect(Object.keys(reordered)[0]).toBe('rules');
+    expect(Object.keys(reordered)[0]).toBe('cache');
     expect(sameConfig(a, reordered)).toBe(true);
     expect(sameConfig(a, { ...a, enabled: false })).toBe(false);
     expect(sameConfig(a, { ...a, rules: a.rules.slice(1) })).toBe(false);

@@ -1,7 +1,7 @@
 // Rule matching, mirror name rewriting and the pull plan (shared/rules): what a pull of one
 // reference does under a config, as the proxy, `resolve` and the rule editor all see it.
 import { describe, expect, it } from 'vitest';
-import { type BlockRule, type Config, type MirrorRule, type Rule, configSchema } from '../../shared/config/schema';
+import { type BlockRule, type Config, type MirrorRule, type Rule, configSchema, defaultConfig } from '../../shared/config/schema';
 import { type Reference, parseNormalizedNamed, referenceString } from '../../shared/reference';
 import { matchRule, planPull, rewriteName, type MirrorPlan, type PassPlan, type PullPlan } from '../../shared/rules';
 
@@ -24,7 +24,8 @@ const block = (from: string, message: string, extra: Partial<BlockRule> = {}): B
   enabled: true,
   ...extra,
 });
-const config = (...rules: Rule[]): Config => ({ version: 1, enabled: true, upstream: 'auto', notifications: true, rules });
+// The local cache's implicit rules are off here: these tests are about the explicit rules.
+const config = (...rules: Rule[]): Config => ({ version: 1, enabled: true, upstream: 'auto', notifications: true, rules, cache: { ...defaultConfig.cache, enabled: false } });
 
 /** Index of the rule that decides a pull of `image`, or undefined. */
 const decidingRule = (image: string, cfg: Config): number | undefined => matchRule(ref(image), cfg)?.index;

@@ -1,0 +1,435 @@
+// Runs the local caches on the engine we front, through the Docker API: one Distribution
+// container and one named volume per cached registry, made lazily, labelled as ours, started,
+// stopped, cleared, measured, and kept under `maxSize` by evicting the least recently pulled
+// repositories. Never touches a container or volume without our labels, whatever its name,
+// and never pulls its own image through a cache (its requests go to the engine directly).
+import type { CacheSettings, CachedRegistry } from '../../../shared/config/cache-schema';
+import { cachedRegistries, maxSizeBytes } from '../../../shared/config/cache-schema';
+import { nameString, parseNormalizedNamed } from '../../../shared/reference';
+import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
+import { cacheAddress, cacheName, containerSpec, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
+import { nextEviction } from './eviction';
+import { UsageFile } from './usage-file';
+
+export type CacheState = 'not started' | 'running' | 'stopped' | 'error';
+
+/** One registry's cache as `cache status` and the tray show it. */
+export interface CacheRegistryStatus {
+  registry: string;
+  port: number;
+  state: CacheState;
+  /** The container's name, or null when there is none. */
+  container: string | null;
+  /** What its volume holds, or null when unknown (no volume yet). */
+  sizeBytes: number | null;
+  remote: string;
+  /** Why the cache cannot be used, when it cannot. */
+  error?: string;
+}
+
+export interface CacheStatus {
+  enabled: boolean;
+  maxSizeBytes: number;
+  totalBytes: number;
+  registries: CacheRegistryStatus[];
+}
+
+export type EnsureResult = { ok: true; address: string } | { ok: false; reason: string };
+
+export interface CacheManagerOptions {
+  engine: EngineClient;
+  settings: () => CacheSettings;
+  /** Where the record of pulls through the caches is kept (for least-recently-pulled eviction). */
+  usagePath: string;
+  /** The user's docker login for a registry, for caches with `credentials: true`. */
+  login?: (registry: string) => Promise<UpstreamLogin | undefined>;
+  /** How long a failed start is remembered before a pull tries again. */
+  retryAfterMs?: number;
+  /** How long a starting container may take to listen. */
+  startTimeoutMs?: number;
+  onChange?: () => void;
+}
+
+interface ContainerInfo {
+  Id: string;
+  Name: string;
+  Config: { Labels: Record<string, string> | null };
+  State: { Status: string; Running: boolean; Restarting: boolean; ExitCode: number; StartedAt: string };
+}
+
+class CacheError extends Error {}
+
+export class CacheManager {
+  private readonly usage: UsageFile;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly failures = new Map<string, { reason: string; at: number; fingerprint: string }>();
+
+  constructor(private readonly opts: CacheManagerOptions) {
+    this.usage = new UsageFile(opts.usagePath);
+  }
+
+  /** The registries the settings cache (whether the cache is on or off). */
+  registries(): CachedRegistry[] {
+    return cachedRegistries(this.opts.settings());
+  }
+
+  private entry(registry: string): CachedRegistry {
+    const entry = this.registries().find((r) => r.registry === registry);
+    if (!entry) throw new CacheError(`${registry} is not a cached registry in the config`);
+    return entry;
+  }
+
+  /** Each registry's state, container and size, with the total against `maxSize`. */
+  async status(): Promise<CacheStatus> {
+    const settings = this.opts.settings();
+    const [containers, sizes] = await Promise.all([this.ownContainers(), this.volumeSizes()]);
+    const registries = this.registries().map((entry): CacheRegistryStatus => {
+      const container = containers.get(entry.registry);
+      const failure = this.failures.get(entry.registry);
+      const state: CacheState = failure ? 'error' : !container ? 'not started' : container.State === 'running' ? 'running' : 'stopped';
+      return {
+        registry: entry.registry,
+        port: entry.port,
+        state,
+        container: container ? cacheName(entry.registry) : null,
+        sizeBytes: sizes.get(entry.registry) ?? null,
+        remote: entry.remote,
+        ...(failure ? { error: failure.reason } : {}),
+      };
+    });
+    return {
+      enabled: settings.enabled,
+      maxSizeBytes: maxSizeBytes(settings),
+      totalBytes: [...sizes.values()].reduce((a, b) => a + b, 0),
+      registries,
+    };
+  }
+
+  /**
+   * Makes the registry's cache ready to pull from: volume and container created if missing
+   * (or recreated when the settings changed), started, listening. A failure is remembered for
+   * a while, so pulls in that time fall back at once; `force` tries again anyway.
+   */
+  ensure(registry: string, { force = false } = {}): Promise<EnsureResult> {
+    return this.locked(registry, async (): Promise<EnsureResult> => {
+      let entry: CachedRegistry;
+      try {
+        entry = this.entry(registry);
+      } catch (err) {
+        return { ok: false, reason: (err as Error).message };
+      }
+      const settings = this.opts.settings();
+      const print = fingerprint(settings, entry);
+      const failure = this.failures.get(registry);
+      if (!force && failure && failure.fingerprint === print && Date.now() - failure.at < (this.opts.retryAfterMs ?? 30_000)) {
+        return { ok: false, reason: failure.reason };
+      }
+      try {
+        await this.start(settings, entry, print);
+        if (this.failures.delete(registry)) this.opts.onChange?.();
+        return { ok: true, address: cacheAddress(entry) };
+      } catch (err) {
+        const reason = `the local cache for ${registry} cannot be used: ${(err as Error).message}`;
+        this.failures.set(registry, { reason, at: Date.now(), fingerprint: print });
+        this.opts.onChange?.();
+        return { ok: false, reason };
+      }
+    });
+  }
+
+  /** Starts the given registries' caches (default: all the config caches). */
+  async up(registries?: readonly string[]): Promise<{ registry: string; result: EnsureResult }[]> {
+    const names = registries ?? this.registries().map((r) => r.registry);
+    return Promise.all(names.map(async (registry) => ({ registry, result: await this.ensure(registry, { force: true }) })));
+  }
+
+  /** Stops and removes the given registries' containers (volumes kept). Returns what it removed. */
+  async down(registries?: readonly string[]): Promise<string[]> {
+    const names = registries ?? await this.knownRegistries();
+    const removed: string[] = [];
+    for (const registry of names) {
+      await this.locked(registry, async () => {
+        this.failures.delete(registry);
+        const container = await this.inspect(registry);
+        if (container && isOwn(container.Config.Labels, registry)) {
+          await this.removeContainer(container.Id);
+          removed.push(container.Name.replace(/^\//, ''));
+        }
+      });
+    }
+    this.opts.onChange?.();
+    return removed;
+  }
+
+  /** `down`, then removes the volumes too: what the caches held is gone. */
+  async clear(registries?: readonly string[]): Promise<string[]> {
+    const names = registries ?? await this.knownRegistries();
+    await this.down(names);
+    const removed: string[] = [];
+    for (const registry of names) {
+      await this.locked(registry, async () => {
+        const volume = await this.inspectVolume(registry);
+        if (!volume || !isOwn(volume.Labels, registry)) return;
+        const res = await this.opts.engine.call('DELETE', `/volumes/${encodeURIComponent(volume.Name)}`);
+        if (res.status !== 204 && res.status !== 404) throw new Error(`cannot remove volume ${volume.Name}: ${dockerErrorMessage(res.text)}`);
+        removed.push(volume.Name);
+        await this.usage.forget(registry);
+      });
+    }
+    this.opts.onChange?.();
+    return removed;
+  }
+
+  /**
+   * Notes a pull that went through `registry`'s cache, then evicts the least recently pulled
+   * repositories while the caches together hold more than `maxSize`. Returns what it evicted.
+   */
+  async recordPull(registry: string, repository: string): Promise<{ registry: string; repository: string }[]> {
+    await this.usage.record(registry, repository);
+    return this.enforceMaxSize();
+  }
+
+  /** Evicts least recently pulled repositories until the caches fit `maxSize`. */
+  async enforceMaxSize(): Promise<{ registry: string; repository: string }[]> {
+    const evicted: { registry: string; repository: string }[] = [];
+    const max = maxSizeBytes(this.opts.settings());
+    for (;;) {
+      const sizes = await this.volumeSizes();
+      const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+      const uses = (await this.usage.list()).filter((u) => sizes.has(u.registry));
+      const victim = nextEviction(uses, total, max);
+      if (!victim) break;
+      await this.evict(victim.registry, victim.repository);
+      evicted.push({ registry: victim.registry, repository: victim.repository });
+    }
+    if (evicted.length) this.opts.onChange?.();
+    return evicted;
+  }
+
+  /** Removes one repository from a registry's cache and frees the blobs only it used. */
+  private evict(registry: string, repository: string): Promise<void> {
+    return this.locked(registry, async () => {
+      const settings = this.opts.settings();
+      const container = await this.inspect(registry);
+      const wasRunning = container !== undefined && isOwn(container.Config.Labels, registry) && container.State.Running;
+      // garbage-collect needs the registry stopped: nothing may write while it marks and sweeps.
+      if (wasRunning) await this.opts.engine.call('POST', `/containers/${container.Id}/stop?t=10`);
+      try {
+        await this.runOnce(evictionSpec(settings, registry, [repository]));
+      } finally {
+        await this.usage.forget(registry, repository);
+        if (wasRunning) await this.opts.engine.call('POST', `/containers/${container.Id}/start`);
+      }
+    });
+  }
+
+  // Registries with a container or volume of ours, and those the config names.
+  private async knownRegistries(): Promise<string[]> {
+    const names = new Set(this.registries().map((r) => r.registry));
+    for (const registry of (await this.ownContainers()).keys()) names.add(registry);
+    return [...names];
+  }
+
+  private async start(settings: CacheSettings, entry: CachedRegistry, print: string): Promise<void> {
+    const { engine } = this.opts;
+    let container = await this.inspect(entry.registry);
+    if (container && !isOwn(container.Config.Labels, entry.registry)) {
+      throw new CacheError(`a container named ${cacheName(entry.registry)} exists that docker-caching did not create; it is left alone (rename or remove it)`);
+    }
+    if (container && container.Config.Labels?.[SPEC_LABEL] !== print) {
+      await this.removeContainer(container.Id);
+      container = undefined;
+    }
+    if (!container) {
+      await this.ensureImage(settings.image);
+      await this.ensureVolume(entry.registry);
+      const login = entry.credentials ? await this.opts.login?.(entry.registry) : undefined;
+      const res = await engine.call('POST', `/containers/create?name=${encodeURIComponent(cacheName(entry.registry))}`, jsonBody(containerSpec(settings, entry, login)));
+      if (res.status !== 201) throw new CacheError(`cannot create its container: ${dockerErrorMessage(res.text)}`);
+      container = await this.inspect(entry.registry);
+      if (!container) throw new CacheError('its container vanished right after it was created');
+    }
+    if (container.State.Running && !container.State.Restarting) return;
+    const started = await engine.call('POST', `/containers/${container.Id}/start`);
+    if (started.status !== 204 && started.status !== 304) {
+      await this.stopQuietly(container.Id);
+      throw new CacheError(`its container does not start: ${dockerErrorMessage(started.text)}`);
+    }
+    await this.waitListening(container.Id);
+  }
+
+  // Distribution says "listening on ADDRESS" once it serves; a fatal start (a taken port) exits.
+  private async waitListening(id: string): Promise<void> {
+    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 20_000);
+    const since = sinceStart((await this.inspectId(id))?.State.StartedAt);
+    for (;;) {
+      const logs = await this.logs(id, since);
+      if (/listening on/.test(logs)) return;
+      const info = await this.inspectId(id);
+      if (!info || !info.State.Running || info.State.Restarting) {
+        await this.stopQuietly(id);
+        throw new CacheError(`its container stopped: ${fatalLine(logs) ?? `exit code ${info?.State.ExitCode ?? 'unknown'}`}`);
+      }
+      if (Date.now() > deadline) throw new CacheError(`its container did not start listening; last log lines: ${logs.trim().split('\n').slice(-3).join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async logs(id: string, since = '0'): Promise<string> {
+    const res = await this.opts.engine.request('GET', `/containers/${id}/logs?stdout=1&stderr=1&tail=100&since=${since}`);
+    const parts: Buffer[] = [];
+    for await (const chunk of res.body) parts.push(chunk as Buffer);
+    return demultiplex(Buffer.concat(parts));
+  }
+
+  // Stop, not only fail: with restart `unless-stopped`, a container that exits would loop.
+  private async stopQuietly(id: string): Promise<void> {
+    await this.opts.engine.call('POST', `/containers/${id}/stop?t=1`).catch(() => undefined);
+  }
+
+  private async ensureImage(image: string): Promise<void> {
+    const { engine } = this.opts;
+    const found = await engine.call('GET', `/images/${encodeURIComponent(image)}/json`);
+    if (found.status === 200) return;
+    // Straight to the engine: the cache's own image never goes through a cache.
+    let ref;
+    try {
+      ref = parseNormalizedNamed(image);
+    } catch (err) {
+      throw new CacheError(`the cache image ${image} is not a valid image name: ${(err as Error).message}`);
+    }
+    const query = new URLSearchParams({ fromImage: nameString(ref), tag: ref.digest ?? ref.tag ?? 'latest' });
+    const res = await engine.call('POST', `/images/create?${query.toString()}`);
+    const failure = res.status !== 200 ? dockerErrorMessage(res.text) : streamError(res.text);
+    if (failure !== undefined) throw new CacheError(`the cache image ${image} is not on the engine and cannot be pulled: ${failure}`);
+  }
+
+  private async ensureVolume(registry: string): Promise<void> {
+    const volume = await this.inspectVolume(registry);
+    if (volume && !isOwn(volume.Labels, registry)) {
+      throw new CacheError(`a volume named ${volume.Name} exists that docker-caching did not create; it is left alone (rename or remove it)`);
+    }
+    if (volume) return;
+    const res = await this.opts.engine.call('POST', '/volumes/create', jsonBody(volumeSpec(registry)));
+    if (res.status !== 201) throw new CacheError(`cannot create its volume: ${dockerErrorMessage(res.text)}`);
+  }
+
+  private async removeContainer(id: string): Promise<void> {
+    const res = await this.opts.engine.call('DELETE', `/containers/${id}?force=1`);
+    if (res.status !== 204 && res.status !== 404) throw new CacheError(`cannot remove its container: ${dockerErrorMessage(res.text)}`);
+  }
+
+  /** Runs a one-off container of ours to the end and removes it; throws with its output if it fails. */
+  private async runOnce(spec: Record<string, unknown>): Promise<void> {
+    const { engine } = this.opts;
+    const created = await engine.call('POST', '/containers/create', jsonBody(spec));
+    if (created.status !== 201) throw new CacheError(`cannot create a maintenance container: ${dockerErrorMessage(created.text)}`);
+    const { Id: id } = JSON.parse(created.text) as { Id: string };
+    try {
+      const started = await engine.call('POST', `/containers/${id}/start`);
+      if (started.status !== 204) throw new CacheError(`cannot start a maintenance container: ${dockerErrorMessage(started.text)}`);
+      const waited = await engine.call('POST', `/containers/${id}/wait`);
+      const { StatusCode } = JSON.parse(waited.text) as { StatusCode: number };
+      if (StatusCode !== 0) throw new CacheError(`maintenance failed (exit ${StatusCode}): ${(await this.logs(id)).trim().split('\n').slice(-3).join(' | ')}`);
+    } finally {
+      await engine.call('DELETE', `/containers/${id}?force=1`).catch(() => undefined);
+    }
+  }
+
+  private async inspect(registry: string): Promise<ContainerInfo | undefined> {
+    return this.inspectId(cacheName(registry));
+  }
+
+  private async inspectId(idOrName: string): Promise<ContainerInfo | undefined> {
+    const res = await this.opts.engine.call('GET', `/containers/${encodeURIComponent(idOrName)}/json`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new CacheError(`cannot inspect container ${idOrName}: ${dockerErrorMessage(res.text)}`);
+    return JSON.parse(res.text) as ContainerInfo;
+  }
+
+  private async inspectVolume(registry: string): Promise<{ Name: string; Labels: Record<string, string> | null } | undefined> {
+    const res = await this.opts.engine.call('GET', `/volumes/${encodeURIComponent(cacheName(registry))}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new CacheError(`cannot inspect volume ${cacheName(registry)}: ${dockerErrorMessage(res.text)}`);
+    return JSON.parse(res.text) as { Name: string; Labels: Record<string, string> | null };
+  }
+
+  /** Our cache containers by registry (maintenance containers aside). */
+  private async ownContainers(): Promise<Map<string, { State: string }>> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`${OWNER_LABEL}=${OWNER_VALUE}`] }));
+    const res = await this.opts.engine.call('GET', `/containers/json?all=1&filters=${filters}`);
+    if (res.status !== 200) throw new CacheError(`cannot list containers: ${dockerErrorMessage(res.text)}`);
+    const list = JSON.parse(res.text) as { Names: string[]; State: string; Labels: Record<string, string> }[];
+    const byRegistry = new Map<string, { State: string }>();
+    for (const c of list) {
+      const registry = Object.entries(c.Labels).find(([k]) => k === REGISTRY_LABEL)?.[1];
+      if (registry && c.Names.includes(`/${cacheName(registry)}`)) byRegistry.set(registry, { State: c.State });
+    }
+    return byRegistry;
+  }
+
+  /** Bytes in each of our volumes, by registry. */
+  private async volumeSizes(): Promise<Map<string, number>> {
+    const res = await this.opts.engine.call('GET', '/system/df?type=volume');
+    if (res.status !== 200) throw new CacheError(`cannot read volume sizes: ${dockerErrorMessage(res.text)}`);
+    const { Volumes } = JSON.parse(res.text) as { Volumes: { Name: string; Labels: Record<string, string> | null; UsageData: { Size: number } | null }[] | null };
+    const sizes = new Map<string, number>();
+    for (const volume of Volumes ?? []) {
+      const registry = volume.Labels?.[REGISTRY_LABEL];
+      if (registry && isOwn(volume.Labels, registry) && volume.Name === cacheName(registry)) sizes.set(registry, Math.max(0, volume.UsageData?.Size ?? 0));
+    }
+    return sizes;
+  }
+
+  // One operation at a time per registry: two pulls must not both create its container.
+  private locked<T>(registry: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(registry) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.locks.set(registry, next);
+    return next;
+  }
+}
+
+function jsonBody(value: unknown): { headers: Record<string, string>; body: string } {
+  return { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(value) };
+}
+
+/** The error a pull's progress stream ended with, if any. */
+function streamError(text: string): string | undefined {
+  for (const line of text.split('\n')) {
+    try {
+      const message = JSON.parse(line) as { error?: string };
+      if (message.error) return message.error;
+    } catch {
+      // a partial line
+    }
+  }
+  return undefined;
+}
+
+/** The log `since` for this start only (`seconds.nanoseconds`), so an earlier run's lines do not count. */
+function sinceStart(startedAt: string | undefined): string {
+  const m = startedAt ? /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(startedAt) : null;
+  if (!m) return '0';
+  const seconds = Math.floor(Date.parse(`${m[1]}${m[3]}`) / 1000);
+  return Number.isNaN(seconds) ? '0' : `${seconds}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
+}
+
+/** The text of a non-TTY container's log stream (8-byte frame headers removed). */
+function demultiplex(data: Buffer): string {
+  let text = '';
+  let offset = 0;
+  while (offset + 8 <= data.length) {
+    const size = data.readUInt32BE(offset + 4);
+    text += data.subarray(offset + 8, offset + 8 + size).toString('utf8');
+    offset += 8 + size;
+  }
+  return text;
+}
+
+/** Distribution's fatal message (`level=fatal msg="listen tcp …: address already in use"`). */
+function fatalLine(logs: string): string | undefined {
+  const line = logs.split('\n').reverse().find((l) => /level=(fatal|panic|error)/.test(l));
+  if (!line) return undefined;
+  return /msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line;
+}

@@ -1,0 +1,103 @@
+// What a cached registry's container and volume look like: names, the labels that mark them
+// as docker-caching's, the Docker API bodies that create them, and the fingerprint that says
+// when a running container no longer matches the settings. Pure: no I/O, never holds a
+// secret in a label or a fingerprint.
+import { createHash } from 'node:crypto';
+import type { CacheSettings, CachedRegistry } from '../../../shared/config/cache-schema';
+
+/** The label every container and volume docker-caching makes carries. */
+export const OWNER_LABEL = 'io.docker-caching.owner';
+export const OWNER_VALUE = 'docker-caching';
+/** The registry a cache container or volume serves. */
+export const REGISTRY_LABEL = 'io.docker-caching.cache.registry';
+/** The fingerprint of the settings a container was made with. */
+export const SPEC_LABEL = 'io.docker-caching.cache.spec';
+
+/** Where the image keeps its data and its config (registry:2's layout). */
+export const DATA_DIR = '/var/lib/registry';
+export const CONFIG_FILE = '/etc/docker/registry/config.yml';
+const CONTAINER_PORT = 5000;
+
+/** `docker-caching-cache-docker.io`; a registry's `:port` becomes `-port`. */
+export function cacheName(registry: string): string {
+  return `docker-caching-cache-${registry.replace(/[^a-zA-Z0-9_.-]/g, '-')}`;
+}
+
+export function ownLabels(registry: string): Record<string, string> {
+  return { [OWNER_LABEL]: OWNER_VALUE, [REGISTRY_LABEL]: registry };
+}
+
+/** Whether labels (of a container or volume) say docker-caching made it for `registry`. */
+export function isOwn(labels: Record<string, string> | null | undefined, registry: string): boolean {
+  return labels?.[OWNER_LABEL] === OWNER_VALUE && labels[REGISTRY_LABEL] === registry;
+}
+
+/** The `127.0.0.1:PORT` the engine pulls from. */
+export function cacheAddress(entry: Pick<CachedRegistry, 'port'>): string {
+  return `127.0.0.1:${entry.port}`;
+}
+
+export interface UpstreamLogin {
+  username: string;
+  password: string;
+}
+
+type Settings = Pick<CacheSettings, 'image' | 'network' | 'ttl'>;
+
+/** The `POST /volumes/create` body. */
+export function volumeSpec(registry: string): { Name: string; Labels: Record<string, string> } {
+  return { Name: cacheName(registry), Labels: ownLabels(registry) };
+}
+
+/**
+ * The `POST /containers/create` body: Distribution in proxy mode for one registry, its data
+ * on the registry's own volume, restarted unless stopped, reachable at 127.0.0.1:PORT.
+ */
+export function containerSpec(settings: Settings, entry: CachedRegistry, login?: UpstreamLogin): Record<string, unknown> {
+  const host = settings.network === 'host';
+  const env = [
+    `REGISTRY_HTTP_ADDR=${host ? cacheAddress(entry) : `:${CONTAINER_PORT}`}`,
+    `REGISTRY_PROXY_REMOTEURL=${entry.remote}`,
+    // Distribution 3 reads the TTL here; 2.8 ignores the variable and keeps its own 168h.
+    `REGISTRY_PROXY_TTL=${settings.ttl}`,
+    'REGISTRY_STORAGE_DELETE_ENABLED=true',
+    ...(login ? [`REGISTRY_PROXY_USERNAME=${login.username}`, `REGISTRY_PROXY_PASSWORD=${login.password}`] : []),
+  ];
+  const binding = { [`${CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(entry.port) }] };
+  return {
+    Image: settings.image,
+    Entrypoint: ['registry'],
+    Cmd: ['serve', CONFIG_FILE],
+    Env: env,
+    Labels: { ...ownLabels(entry.registry), [SPEC_LABEL]: fingerprint(settings, entry) },
+    ...(host ? {} : { ExposedPorts: { [`${CONTAINER_PORT}/tcp`]: {} } }),
+    HostConfig: {
+      NetworkMode: host ? 'host' : 'bridge',
+      ...(host ? {} : { PortBindings: binding }),
+      Binds: [`${cacheName(entry.registry)}:${DATA_DIR}`],
+      RestartPolicy: { Name: 'unless-stopped' },
+    },
+  };
+}
+
+/**
+ * The one-off container that frees space: removes the given repositories from the volume,
+ * then lets Distribution's `garbage-collect` delete the blobs nothing references any more.
+ * Repository names pass as arguments, never as shell text.
+ */
+export function evictionSpec(settings: Pick<CacheSettings, 'image'>, registry: string, repositories: readonly string[]): Record<string, unknown> {
+  const script = `cd ${DATA_DIR}/docker/registry/v2/repositories 2>/dev/null && rm -rf -- "$@"; exec registry garbage-collect --delete-untagged ${CONFIG_FILE}`;
+  return {
+    Image: settings.image,
+    Entrypoint: ['sh', '-c', script, 'evict'],
+    Cmd: [...repositories],
+    Labels: ownLabels(registry),
+    HostConfig: { NetworkMode: 'none', Binds: [`${cacheName(registry)}:${DATA_DIR}`] },
+  };
+}
+
+/** Changes when a setting the container is made from changes (never from a password itself). */
+export function fingerprint(settings: Settings, entry: CachedRegistry): string {
+  const text = JSON.stringify([settings.image, settings.network, settings.ttl, entry.registry, entry.port, entry.remote, entry.credentials]);
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
