@@ -111,6 +111,7 @@ describe('credentials a registry echoes', () => {
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(text).toContain(`\\n${FORGED_LINE}\\x1b[2J`);
   });
+});
 
 describe('credentials inside URLs in query values', () => {
   it('strips the userinfo of any URL in any query value (docker build remote=, import fromSrc=) from the log', async () => {
