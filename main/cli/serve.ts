@@ -17,6 +17,9 @@ export interface ServeOptions {
 const STOP_DEADLINE_MS = 5_000;
 
 export async function serve(opts: ServeOptions): Promise<void> {
+  // Connections carry their own error boundary; should anything still escape one, it is
+  // reported and every other docker command keeps working.
+  process.on('unhandledRejection', (err) => reportStray('an unhandled rejection', err));
   const engine = await startEngine({ configPath: opts.config, listen: opts.listen, upstream: opts.upstream, group: opts.group, logCapacity: 1000 });
   // Lines are gathered and written once per tick: stdout to a pipe is a synchronous write.
   let pending = '';
@@ -53,4 +56,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+function reportStray(what: string, err: unknown): void {
+  process.stderr.write(`docker-caching: ${what} was caught and ignored (please report it): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
 }

@@ -18,7 +18,7 @@ import { checkMirror } from './rewrite/mirror-check';
 import { createPullRewrite } from './rewrite/pull-rewrite';
 import { createDigestLookup } from './rewrite/digest-lookup';
 import { Counters } from './log/counters';
-import { ListenerSet } from './listener-set';
+import { Listeners } from './listeners';
 
 type ProxyServer = ReturnType<typeof createProxyServer>;
 
@@ -63,7 +63,7 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
     const config = await openConfig(where, options, stops);
     const listenPath = options.listen ?? config.get().config.listen ?? defaultListenPath(env, home);
     const upstream = discoverUpstreamJob(where, options, config, listenPath);
-    const statusEvents = new ListenerSet<[Status]>();
+    const statusEvents = new Listeners<[Status]>('status');
     const emitStatus = () => statusEvents.emit(status());
     const logs = new LogStore(options.logCapacity);
     const counters = new Counters(logs);

@@ -127,6 +127,32 @@ describe('malformed HTTP', () => {
   });
 });
 
+describe('a hostile client', () => {
+  it('survives a pull followed by a malformed request in the same write: the pull is answered, then a 400, then that connection closes', async () => {
+    const serve = await startServe({ upstream: inject('dockerHost') });
+    try {
+      const answer = await new Promise<string>((resolve) => {
+        const s = connect({ path: serve.socket });
+        let data = '';
+        s.on('data', (c) => (data += c.toString('latin1')));
+        s.on('close', () => resolve(data));
+        s.on('error', () => undefined);
+        s.write('POST /v1.41/images/create?fromImage=127.0.0.1%3A1%2Fnothing&tag=1 HTTP/1.1\r\nHost: docker\r\n\r\nTHIS IS NOT HTTP\r\n\r\n');
+      });
+      const statuses = [...answer.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
+      expect(statuses.at(-1)).toBe(400);
+      expect(statuses.length).toBe(2);
+      expect(answer).toContain('"message":"malformed HTTP request');
+      const after = await get(serve.socket, '/_ping');
+      expect(await after.text).toBe('OK');
+      expect(serve.child.exitCode).toBeNull();
+      expect(serve.stderr()).not.toMatch(/unhandled|MalformedHttp|RequestRejected/i);
+    } finally {
+      await serve.stop();
+    }
+  });
+});
+
 describe('lifecycle', () => {
   it('on SIGTERM closes open streams, removes its socket and exits 0 within 5 s', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -8,6 +8,27 @@ const entry = (path: string): Omit<LogDetail, 'seq'> => ({
 });
 
 describe('LogStore', () => {
+  it('keeps notifying, and keeps logging, when a listener throws', () => {
+    const store = new LogStore(10);
+    const seen: string[] = [];
+    const stderr = process.stderr.write;
+    const reported: string[] = [];
+    process.stderr.write = ((text: string) => (reported.push(text), true)) as typeof process.stderr.write;
+    try {
+      store.subscribe(() => {
+        throw new Error('listener bug');
+      });
+      store.subscribe((e, kind) => void seen.push(`${kind} ${e.path}`));
+      const stored = store.begin(entry('/a'));
+      store.end(stored);
+    } finally {
+      process.stderr.write = stderr;
+    }
+    expect(seen).toEqual(['begin /a', 'end /a']);
+    expect(store.snapshot().map((e) => e.path)).toEqual(['/a']);
+    expect(reported.join('')).toContain('a request log listener failed and was skipped: listener bug');
+  });
+
   it('numbers entries, caps the ring and counts what it dropped', () => {
     const store = new LogStore(3);
     for (let i = 0; i < 5; i++) store.begin(entry(`/${i}`));

@@ -9,7 +9,7 @@ import { defaultConfig, sameConfig, type Config } from '../../../shared/config/s
 import { formatProblem, validateConfig } from '../../../shared/config/validate';
 import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile, type ConfigFileRead, type ConfigFileWatcher } from './config-file';
 import type { ConfigHandle } from '../engine';
-import { ListenerSet } from '../listener-set';
+import { Listeners } from '../listeners';
 
 type Listener = (state: ConfigState) => void;
 
@@ -18,7 +18,7 @@ export class ConfigStore implements ConfigHandle {
   private closed = false;
   private error: ConfigProblem | undefined;
   private watcher: ConfigFileWatcher | undefined;
-  private readonly listeners = new ListenerSet<[ConfigState]>();
+  private readonly listeners = new Listeners<[ConfigState]>('config');
   // Saves and reloads run one after another, so a reload never sees half of a save.
   private queue: Promise<unknown> = Promise.resolve();
 

@@ -2,11 +2,11 @@
 // mirrors), kept from the log's finished entries for the status strip and the tray.
 import type { Counters as CounterValues } from '../../../shared/ipc';
 import type { LogStore } from './log-store';
-import { ListenerSet } from '../listener-set';
+import { Listeners } from '../listeners';
 
 export class Counters {
   private values: CounterValues = { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 };
-  private readonly listeners = new ListenerSet<[]>();
+  private readonly listeners = new Listeners<[]>('counters');
 
   constructor(logs: LogStore) {
     logs.subscribe((entry, kind) => {

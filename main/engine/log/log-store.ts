@@ -4,7 +4,7 @@
 import type { LogDetail, LogEntry } from '../../../shared/log';
 import { parseResponseHead } from '../proxy/http-stream';
 import { redactHeaders } from './redact';
-import { ListenerSet } from '../listener-set';
+import { Listeners } from '../listeners';
 
 /** A log entry as kept: the response head may stay raw text until details are asked for. */
 export type StoredEntry = LogDetail & { responseHead?: string };
@@ -18,7 +18,7 @@ export class LogStore {
   private nextSeq = 1;
   private droppedCount = 0;
   private clearedBefore = 1;
-  private readonly listeners = new ListenerSet<Parameters<LogListener>>();
+  private readonly listeners = new Listeners<Parameters<LogListener>>('request log');
 
   constructor(readonly capacity = 10_000) {
     this.ring = new Array(capacity);

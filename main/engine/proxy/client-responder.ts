@@ -1,13 +1,10 @@
 // Writes a response the proxy makes itself (an interceptor's answer) onto the client's
-// connection: a streamed chunked body or a small JSON one, with backpressure.
-// Counts what it sends on the request's log entry; never writes after the client is gone.
+// connection: streamed or small JSON, shaped for the request (HTTP/1.0, HEAD), with
+// backpressure. Counts what it sends on the request's log entry; never writes after the
+// client is gone, and adds no listener that outlives a write.
 import type { Socket } from 'node:net';
 import type { LogDetail } from '../../../shared/log';
-
-const REASONS: Record<number, string> = {
-  200: 'OK', 201: 'Created', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
-  500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
-};
+import { jsonResponse, responseHead, type ResponseShape } from './docker-error';
 
 export class ClientResponder {
   started = false;
@@ -16,40 +13,32 @@ export class ClientResponder {
   /** Settles when the response has been fully written (or the client went away). */
   readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
 
-  constructor(private readonly socket: Socket, private readonly entry: LogDetail) {
-    socket.once('close', () => this.resolveFinished());
-  }
+  constructor(private readonly socket: Socket, private readonly entry: LogDetail, private readonly shape: ResponseShape) {}
 
-  /** Starts a streamed (chunked) response. */
+  /** Starts a streamed response: chunked for HTTP/1.1, until close for HTTP/1.0. */
   writeHead(status: number, headers: Record<string, string>): void {
     if (this.started) throw new Error('response already started');
     this.started = true;
     this.entry.status = status;
-    const all: [string, string][] = [...Object.entries(headers), ['Transfer-Encoding', 'chunked']];
+    const all: [string, string][] = Object.entries(headers);
+    if (!this.shape.http10) all.push(['Transfer-Encoding', 'chunked']);
     this.entry.responseHeaders = all;
-    this.send(head(status, all));
+    // An HTTP/1.0 client learns where a streamed body ends only from the connection's end.
+    this.send(responseHead(status, all, this.shape.http10 ? { ...this.shape, close: true } : this.shape));
   }
 
   async write(data: string | Buffer): Promise<void> {
+    if (this.ended) return;
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (buf.length === 0) return;
-    if (!this.send(Buffer.concat([Buffer.from(buf.length.toString(16) + '\r\n'), buf, Buffer.from('\r\n')]))) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
-          resolve();
-        };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
-      });
-    }
+    if (buf.length === 0 || this.shape.head) return;
+    const framed = this.shape.http10 ? buf : Buffer.concat([Buffer.from(buf.length.toString(16) + '\r\n'), buf, Buffer.from('\r\n')]);
+    if (!this.send(framed)) await this.drained();
   }
 
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    this.send(Buffer.from('0\r\n\r\n'));
+    if (!this.shape.http10 && !this.shape.head) this.send(Buffer.from('0\r\n\r\n'));
     this.resolveFinished();
   }
 
@@ -59,11 +48,28 @@ export class ClientResponder {
     this.started = true;
     this.ended = true;
     this.entry.status = status;
-    const body = Buffer.from(JSON.stringify(value) + '\n');
-    const headers: [string, string][] = [['Content-Type', 'application/json'], ['Content-Length', String(body.length)]];
+    const { bytes, headers } = jsonResponse(status, value, this.shape);
     this.entry.responseHeaders = headers;
-    this.send(Buffer.concat([head(status, headers), body]));
+    this.send(bytes);
     this.resolveFinished();
+  }
+
+  /** The client went away: whoever waits for the response stops waiting. */
+  abandon(): void {
+    this.ended = true;
+    this.resolveFinished();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 
   private send(buf: Buffer): boolean {
@@ -71,10 +77,4 @@ export class ClientResponder {
     if (this.socket.destroyed) return true;
     return this.socket.write(buf);
   }
-}
-
-function head(status: number, headers: [string, string][]): Buffer {
-  let text = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Status'}\r\n`;
-  for (const [k, v] of headers) text += `${k}: ${v}\r\n`;
-  return Buffer.from(text + '\r\n');
 }

@@ -1,6 +1,8 @@
-// Incremental HTTP/1.x message framing for the byte-pipe proxy: finds where heads and bodies
-// start and end in a stream of chunks, so requests can be logged and a few routes intercepted.
-// Never copies or joins body bytes: bodies are handed on as slices of the buffers that were read.
+// Incremental HTTP/1.x response framing for the byte-pipe proxy: finds where the engine's
+// response heads and bodies start and end, so exchanges can be logged and finished in order.
+// (Requests are split by request-reader.ts, as Go's server splits them.) Never copies or
+// joins body bytes: bodies are handed on as slices of the buffers that were read.
+export type { RequestHead } from './request-head';
 
 export type Headers = [string, string][];
 
@@ -10,14 +12,6 @@ export interface FramingHeaders {
   transferEncoding?: string;
   upgrade?: string;
   connection?: string;
-}
-
-export interface RequestHead {
-  method: string;
-  target: string;
-  version: string;
-  headers: Headers;
-  framing: FramingHeaders;
 }
 
 export interface ResponseHead {
@@ -38,8 +32,8 @@ export type Framing =
 
 export class MalformedHttp extends Error {}
 
-/** Largest head accepted (Go's net/http default MaxHeaderBytes is 1 MiB). */
-export const MAX_HEAD_BYTES = 1 << 20;
+/** Largest response head accepted. */
+const MAX_HEAD_BYTES = 1 << 20;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -86,18 +80,6 @@ function firstLineEnd(text: string): number {
   return end === -1 ? text.length : end;
 }
 
-export function parseRequestHead(text: string): RequestHead {
-  const lineEnd = firstLineEnd(text);
-  const line = text.slice(0, lineEnd);
-  const parts = line.split(' ');
-  if (parts.length !== 3) throw new MalformedHttp(`malformed request line ${JSON.stringify(line.slice(0, 80))}`);
-  const [method, target, version] = parts as [string, string, string];
-  if (!TOKEN.test(method)) throw new MalformedHttp(`invalid method ${JSON.stringify(method.slice(0, 20))}`);
-  if (!target.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(target)) throw new MalformedHttp('invalid request target');
-  if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') throw new MalformedHttp(`unsupported protocol ${JSON.stringify(version.slice(0, 20))}`);
-  return { method, target, version, ...parseHeaderLines(text, lineEnd + 2) };
-}
-
 export function parseResponseHead(text: string): ResponseHead {
   const lineEnd = firstLineEnd(text);
   const match = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(text.slice(0, lineEnd));
@@ -135,11 +117,6 @@ export function headerValue(headers: Headers, name: string): string | undefined 
   const lower = name.toLowerCase();
   for (const [k, v] of headers) if (k.length === lower.length && k.toLowerCase() === lower) return v;
   return undefined;
-}
-
-/** Body framing of a request (RFC 9112 §6.3): chunked wins, then Content-Length, else none. */
-export function requestFraming(head: { framing: FramingHeaders }): Framing {
-  return messageFraming(head.framing) ?? NO_BODY;
 }
 
 /** Body framing of a response to `method`; a 101 or an unframed response runs until close. */

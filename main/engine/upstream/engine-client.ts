@@ -1,6 +1,7 @@
 // The proxy's own HTTP client to the Docker engine, for the few requests it makes itself
 // (the pull rewrite's candidate pulls, tags and untags, health checks). Keep-alive pooled.
 // Client requests never travel this way: they are piped byte for byte by the proxy.
+// Every request has an inactivity timeout: an engine that stops talking fails the request.
 import { Agent, request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { connectOptions, formatUpstream, type UpstreamAddress } from './upstream';
@@ -15,6 +16,26 @@ export function engineUnreachableMessage(address: string, cause: Error): string 
   const code = (cause as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'no such socket' : code === 'ECONNREFUSED' ? 'connection refused' : code === 'EACCES' ? 'permission denied' : cause.message;
   return `cannot reach the Docker engine at ${address} (${why}): is Docker running?`;
+}
+
+/** The engine went quiet for longer than a request allows. */
+export class EngineTimeout extends Error {
+  constructor(readonly address: string, readonly ms: number) {
+    super(`the Docker engine at ${address} sent nothing for ${ms / 1000} s: is it overloaded or stuck?`);
+  }
+}
+
+/** A streamed request (a pull's progress) may be quiet while a registry is slow, but not for this long. */
+export const STREAM_TIMEOUT_MS = 5 * 60_000;
+/** Small control calls (tag, untag, version) answer at once. */
+export const CALL_TIMEOUT_MS = 30_000;
+
+export interface EngineRequestOptions {
+  headers?: OutgoingHttpHeaders;
+  body?: Buffer | string;
+  signal?: AbortSignal;
+  /** Longest silence allowed from the engine, from the request until the response's end. */
+  timeoutMs?: number;
 }
 
 export interface EngineResponse {
@@ -47,14 +68,16 @@ export class EngineClient {
     this.agent = this.makeAgent();
   }
 
-  request(method: string, path: string, opts: { headers?: OutgoingHttpHeaders; body?: Buffer | string; signal?: AbortSignal } = {}): Promise<EngineResponse> {
+  request(method: string, path: string, opts: EngineRequestOptions = {}): Promise<EngineResponse> {
     const address = this.address;
+    const timeoutMs = opts.timeoutMs ?? STREAM_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const headers: OutgoingHttpHeaders = { Host: 'docker', ...opts.headers };
       if (opts.body !== undefined) headers['Content-Length'] = Buffer.byteLength(opts.body);
       const req = request({ agent: this.agent, method, path, headers, signal: opts.signal }, (res) =>
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
       );
+      req.setTimeout(timeoutMs, () => req.destroy(new EngineTimeout(address, timeoutMs)));
       req.once('error', (err) => {
         const code = (err as NodeJS.ErrnoException).code;
         reject(code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' ? new EngineUnreachable(address, err) : err);
@@ -64,8 +87,8 @@ export class EngineClient {
   }
 
   /** A request whose JSON (or empty) answer is read whole; for small control calls only. */
-  async call(method: string, path: string, opts: { headers?: OutgoingHttpHeaders; body?: Buffer | string; signal?: AbortSignal } = {}): Promise<{ status: number; text: string }> {
-    const res = await this.request(method, path, opts);
+  async call(method: string, path: string, opts: EngineRequestOptions = {}): Promise<{ status: number; text: string }> {
+    const res = await this.request(method, path, { timeoutMs: CALL_TIMEOUT_MS, ...opts });
     const parts: Buffer[] = [];
     for await (const chunk of res.body) parts.push(chunk as Buffer);
     return { status: res.status, text: Buffer.concat(parts).toString('utf8') };
