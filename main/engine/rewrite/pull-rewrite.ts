@@ -11,6 +11,7 @@ import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client
 import { headerValue, type RequestHead } from '../proxy/http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
 import { ProgressReader } from './pull-progress';
+import { SerialByKey } from './serial-by-key';
 import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
 import { PullSecrets, redactTarget } from '../log/redact';
 
@@ -52,6 +53,10 @@ interface Failure {
 }
 
 export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
+  // Pulls of one repository run one after another: each pull's retag and untag then see
+  // the names its own pull left, never a half of another's (20 parallel pulls of one image
+  // all succeed, and no mirror-named reference is left behind).
+  const oneAtATime = new SerialByKey();
   return {
     wants: (route, head) => route.route === 'pull' && head.method === 'POST' && !!route.query.get('fromImage'),
     async handle(req, ctx): Promise<InterceptOutcome> {
@@ -72,7 +77,7 @@ export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
         await ctx.respond.json(403, { message });
         return { kind: 'responded' };
       }
-      await runCandidates(req, ctx, plan, pull, trace, opts);
+      await oneAtATime.run(nameString(pull.ref), () => runCandidates(req, ctx, plan, pull, trace, opts));
       return { kind: 'responded' };
     },
   };
@@ -126,7 +131,10 @@ async function runCandidates(
     await send(status(`pulling ${candidate.text}${candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? candidate.ref.domain}` : ' from the original registry'}`));
     const progress = new ProgressReader();
     let failure: Failure | null = null;
+    let mirrorTagsBefore: Set<string> = new Set();
     try {
+      // Mirror-named tags the user already had are theirs: never retagged or removed by this pull.
+      if (candidate.kind === 'mirror' && plan.retag && !pull.ref.digest) mirrorTagsBefore = new Set(await mirrorTags(engine, versionPrefix(req), candidate.ref));
       const path = candidatePath(req, candidate.ref, pull.allTags);
       // The inspector shows the request line as received and as the engine got it last.
       req.entry.forwardedPath = redactTarget(path);
@@ -162,7 +170,11 @@ async function runCandidates(
       if (signal.aborted) {
         attempt.outcome = 'failed';
         attempt.reason = 'the client went away';
+        req.entry.action = 'failed';
         req.entry.error = 'the client closed the connection during the pull';
+        // The response is still finished, so the connection can end (a half-closed client waits for it).
+        if (respond.started) await respond.end();
+        else await respond.json(500, { message: req.entry.error });
         return;
       }
       failure = { ref: candidate.text, reason: (err as Error).message };
@@ -180,8 +192,12 @@ async function runCandidates(
     }
     attempt.outcome = 'ok';
     trace.source = candidate.text;
-    req.entry.action = candidate.kind === 'mirror' ? 'redirected' : 'fell back';
-    if (candidate.kind === 'mirror') await retagAfterPull(req, engine, plan, pull, candidate.ref, trace, secrets);
+    // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
+    req.entry.action = candidate.kind === 'mirror' ? 'redirected' : failures.length ? 'fell back' : 'passed';
+    if (candidate.kind === 'mirror') {
+      const fetched = { before: mirrorTagsBefore, pulled: progress.pulledTags };
+      await retagAfterPull(req, engine, plan, pull, candidate.ref, fetched, trace, secrets);
+    }
     await start();
     await respond.write(status(`pulled ${trace.original} from ${candidate.text}${describeFollowUps(trace)}`));
     await respond.end();
@@ -240,13 +256,23 @@ async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, 
   return headers;
 }
 
-/** Tags what came from the mirror with the original name and, unless kept, drops the mirror tag. */
+/** What one mirror pull fetched: the mirror-named tags present before it, and the tags the engine said it pulled. */
+interface Fetched {
+  before: Set<string>;
+  pulled: Set<string>;
+}
+
+/**
+ * Tags what this pull fetched from the mirror with the original name and, unless kept,
+ * drops the mirror tag. A mirror-named tag the user had before the pull is neither retagged
+ * (unless this pull fetched it) nor removed; one this pull did not fetch is never touched.
+ */
 async function retagAfterPull(
-  req: InterceptedRequest, engine: EngineClient, plan: MirrorPlan, pull: PullRequest, mirror: Reference, trace: RewriteTrace, secrets: PullSecrets,
+  req: InterceptedRequest, engine: EngineClient, plan: MirrorPlan, pull: PullRequest, mirror: Reference, fetched: Fetched, trace: RewriteTrace, secrets: PullSecrets,
 ): Promise<void> {
   if (!plan.retag || pull.ref.digest) return; // a digest cannot be tagged; see digest-lookup.ts
   const prefix = versionPrefix(req);
-  const tags = pull.allTags ? await mirrorTags(engine, prefix, mirror) : [mirror.tag ?? 'latest'];
+  const tags = pull.allTags ? await fetchedTags(engine, prefix, mirror, fetched) : [mirror.tag ?? 'latest'];
   const originalName = nameString(pull.ref);
   for (const tag of tags) {
     const mirrorRef = `${nameString(mirror)}:${tag}`;
@@ -260,7 +286,7 @@ async function retagAfterPull(
       retag.error = secrets.redact((err as Error).message);
     }
     // Only untag once the image has its original name: it must never be left nameless.
-    if (!retag.ok || plan.keepMirrorTag) continue;
+    if (!retag.ok || plan.keepMirrorTag || fetched.before.has(tag)) continue;
     const untag: FollowUp = { ref: mirrorRef, ok: false };
     trace.untag.push(untag);
     try {
@@ -271,6 +297,13 @@ async function retagAfterPull(
       untag.error = secrets.redact((err as Error).message);
     }
   }
+}
+
+/** The tags an all-tags pull fetched: those the engine named, or (an engine that names none) the tags that are new. */
+async function fetchedTags(engine: EngineClient, prefix: string, mirror: Reference, fetched: Fetched): Promise<string[]> {
+  const present = await mirrorTags(engine, prefix, mirror);
+  if (fetched.pulled.size > 0) return present.filter((tag) => fetched.pulled.has(tag));
+  return present.filter((tag) => !fetched.before.has(tag));
 }
 
 /** Every tag of the mirror repository now present locally (after an all-tags pull). */
