@@ -47,7 +47,9 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
   const set = (to: string[]): void => updateRule(index, { ...rule, to });
   const check = async (location: string): Promise<void> => {
     setChecks((c) => ({ ...c, [location]: { state: 'checking' } }));
-    const result = await invoke('mirror.check', location);
+    // Main checks only locations that are in the rules: the saved ones or these, being edited.
+    const draftMirrors = (useApp.getState().draft?.rules ?? []).flatMap((r) => ('to' in r ? r.to : [])).filter((to) => to !== '' && to.length <= 255);
+    const result = await invoke('mirror.check', { location, draftMirrors });
     setChecks((c) => ({ ...c, [location]: result.ok ? { state: 'done', result: result.value } : { state: 'error', error: result.error } }));
   };
   const listError = issueAt(issues, `rules.${index}.to`);
