@@ -4,26 +4,28 @@ import { fileURLToPath } from 'node:url';
 // `electron` cannot be loaded on machines without its binary: tests get a stub, and the
 // shell's modules receive their Electron objects by injection anyway.
 const alias = { electron: fileURLToPath(new URL('./test/harness/electron-stub.ts', import.meta.url)) };
+// Every project's temp folders go into one folder removed at the end (test/harness/temp-root.ts).
+const tempRoot = 'test/harness/temp-root.ts';
+// One private dockerd and its registries per integration project (test/harness/global-setup.ts).
+const engine = {
+  environment: 'node' as const,
+  globalSetup: [tempRoot, 'test/harness/global-setup.ts'],
+  fileParallelism: false,
+  testTimeout: 120_000,
+  hookTimeout: 180_000,
+};
 
 export default defineConfig({
   test: {
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], environment: 'node' },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], environment: 'node', globalSetup: [tempRoot] },
       },
       {
         resolve: { alias },
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
-          environment: 'node',
-          // One private dockerd and its registries for the whole run (test/harness/global-setup.ts).
-          globalSetup: ['test/harness/global-setup.ts'],
-          fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-        },
+        // Engine 20.10, classic image store; the browser tests need one engine only.
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'], ...engine },
       },
     ],
   },

@@ -2,7 +2,7 @@
 // entries), config and status changes to every window at once. Never sends log entries to a
 // hidden window; a window shown again is re-synced from the store's snapshot instead.
 import type { PushEvent, PushEvents } from '../../shared/ipc';
-import type { LogDetail, LogEntry } from '../../shared/log';
+import type { LogEntry } from '../../shared/log';
 import type { Engine } from '../engine/engine';
 import { summary } from '../engine/log/log-store';
 

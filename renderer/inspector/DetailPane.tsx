@@ -37,7 +37,7 @@ function useDetail(entry: LogEntry | null): Loaded | null {
       clearTimeout(timer);
     };
     // Refetch when the summary changes (same seq, newer object) or another row is picked.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `loaded` is what this effect sets; depending on it would refetch forever
   }, [seq, entry]);
   return loaded?.seq === seq ? loaded : null;
 }

@@ -136,7 +136,7 @@ export function RequestList(): ReactElement {
       setFollowing(false);
       virtualizer.scrollToIndex(position, { align: 'center' });
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs once per new epoch (a reload or clear), not when the selection or list changes
   }, [epoch]);
 
   // Following is "the user is at the bottom": decided by where they scroll, never by a timer.

@@ -18,12 +18,17 @@ function TextFilter({ field, label, placeholder, icon }: { field: 'text' | 'imag
   const value = useApp((s) => s.filter[field]);
   const setFilter = useApp((s) => s.setFilter);
   const [draft, setDraft] = useState(value);
-  useEffect(() => setDraft(value), [value]);
+  // The draft follows a value changed from outside (clear filters), adjusted while rendering.
+  const [shown, setShown] = useState(value);
+  if (shown !== value) {
+    setShown(value);
+    setDraft(value);
+  }
   useEffect(() => {
     if (draft === value) return;
     const t = setTimeout(() => setFilter({ [field]: draft } as Partial<LogFilter>), TYPING_PAUSE_MS);
     return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only typing restarts the pause; a new value from outside is not typing
   }, [draft]);
   return (
     <label className={`field field-${field}`}>

@@ -30,6 +30,7 @@ export function RuleList({ announce }: { announce: (text: string) => void }): Re
   useEffect(() => {
     if (focusKey === null) return;
     buttons.current.get(focusKey)?.focus();
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a one-shot request: the button to focus exists only after the render that moved it
     setFocusKey(null);
   }, [focusKey, ruleKeys]);
 

@@ -103,7 +103,8 @@ describe('bridge harness with a fake engine', () => {
     await app.setVisible(false);
     engine.logs.begin(logDetail());
     engine.logs.begin(logDetail());
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Flushes whatever the hidden window's feed holds and waits until it reached the page.
+    await app.delivered();
     expect((await seen(app.page)).batches).toEqual([]);
     await app.setVisible(true);
     expect(await seen(app.page)).toMatchObject({ cleared: 1, batches: [[1, 2, 3]], rows: [1, 2, 3] });

@@ -40,7 +40,7 @@ export function buildAndRead(files: string[]): Record<string, string> {
       execFileSync(process.execPath, ['build.mjs'], { cwd: projectRoot, stdio: 'pipe' });
     } catch (err) {
       const output = `${(err as { stderr?: Buffer }).stderr ?? ''}`.trim();
-      throw new Error(`npm run build failed, so the built bundles cannot be checked; fix the build first:\n${output}`);
+      throw new Error(`npm run build failed, so the built bundles cannot be checked; fix the build first:\n${output}`, { cause: err });
     }
     const out: Record<string, string> = {};
     for (const file of files) {

@@ -1,16 +1,20 @@
-// One private real dockerd and three Distribution registries for the integration run:
-// a mirror (5000-range port), a registry playing "the original" upstream (not Docker Hub),
-// and a mirror that requires a login. Ports are picked per run so runs cannot collide.
-// In CI a missing engine is a failure, never a skip.
+// One private real dockerd and three Distribution registries per integration project: a
+// mirror, a registry playing "the original" upstream (not Docker Hub), and a mirror that
+// requires a login. The `integration` project runs on dockerd 20.10 (classic image store),
+// `integration-containerd` on dockerd 26.1 with the containerd image store. Ports are picked
+// per run and project so runs cannot collide. A missing engine, CLI or service fails the run
+// with its name (test/harness/requirements.ts), never a skip.
 import type { TestProject } from 'vitest/node';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDockerd, startRegistry } from './real-docker';
+import { startDockerd, startRegistry, type EngineKind } from './real-docker';
+import { CLASSIC_ENGINE, CONTAINERD_ENGINE, requireAll } from './requirements';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    engineKind: EngineKind;
     dockerHost: string;
     dockerSocket: string;
     mirror: string;
@@ -21,8 +25,12 @@ declare module 'vitest' {
   }
 }
 
+export const CONTAINERD_PROJECT = 'integration-containerd';
+
 export default async function setup(project: TestProject) {
-  const base = 20000 + (process.pid % 20000);
+  const kind: EngineKind = project.name === CONTAINERD_PROJECT ? 'containerd' : 'classic';
+  requireAll(kind === 'classic' ? CLASSIC_ENGINE : [...CLASSIC_ENGINE, ...CONTAINERD_ENGINE]);
+  const base = 20000 + ((process.pid * 7) % 20000) + (kind === 'classic' ? 0 : 10);
   const [mirrorPort, originPort, authPort] = [base, base + 1, base + 2];
   const htpasswdDir = mkdtempSync(join(tmpdir(), 'dc-htpasswd-'));
   const user = 'mirroruser';
@@ -37,8 +45,16 @@ export default async function setup(project: TestProject) {
     startRegistry({ port: authPort, htpasswd }),
   ]);
   const [mirror, origin, authMirror] = registries;
-  const dockerd = await startDockerd(registries.map((r) => r.address));
+  const stopRegistries = async () => {
+    await Promise.allSettled(registries.map((r) => r.stop()));
+    rmSync(htpasswdDir, { recursive: true, force: true });
+  };
+  const dockerd = await startDockerd(registries.map((r) => r.address), kind).catch(async (err: unknown) => {
+    await stopRegistries();
+    throw err;
+  });
 
+  project.provide('engineKind', kind);
   project.provide('dockerHost', dockerd.host);
   project.provide('dockerSocket', dockerd.socket);
   project.provide('mirror', mirror!.address);
@@ -48,7 +64,10 @@ export default async function setup(project: TestProject) {
   project.provide('authMirrorPassword', password);
 
   return async () => {
-    await dockerd.stop();
-    await Promise.all(registries.map((r) => r.stop()));
+    try {
+      await dockerd.stop();
+    } finally {
+      await stopRegistries();
+    }
   };
 }

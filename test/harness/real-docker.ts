@@ -1,8 +1,8 @@
 // Starts and stops the real parts tests run against: a private dockerd and Distribution
 // registries, each in its own temp folder, stopped by pid (never by name).
-// Recipe: ../shared/handbook/testing.md.
+// Recipe: the team handbook's testing.md.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, openSync, cpSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, openSync, closeSync, cpSync, symlinkSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +16,7 @@ export interface RunningProcess {
 export interface Dockerd extends RunningProcess {
   socket: string;
   host: string;
+  kind: EngineKind;
 }
 
 export interface Registry extends RunningProcess {
@@ -23,7 +24,9 @@ export interface Registry extends RunningProcess {
   address: string;
 }
 
-export const DOCKER_CLIS = ['/usr/local/bin/docker', '/usr/bin/docker'].filter((p) => existsSync(p));
+import { DOCKER_CLIS, DOCKER26_ROOT } from './requirements';
+
+export { DOCKER_CLIS };
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, child: ChildProcess, log: string) {
   const deadline = Date.now() + timeoutMs;
@@ -39,37 +42,85 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   throw new Error(`${what} not ready after ${timeoutMs} ms; see ${log}`);
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
+/** Stops the child (SIGTERM, SIGKILL after 15 s) and removes its folder once it has exited. */
+function stopper(child: ChildProcess, dir: string): () => Promise<void> {
   return async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    removeFolder(dir);
   };
 }
 
-export async function startDockerd(insecureRegistries: string[]): Promise<Dockerd> {
-  if (!existsSync('/usr/bin/dockerd') && !existsSync('/usr/sbin/dockerd')) {
-    throw new Error('dockerd is not installed: run .ci/run (or apt-get install docker.io) first');
+/**
+ * Removes a stopped engine's folder. dockerd can leave mounts behind in it (its netns for
+ * host-network containers): those are unmounted first, deepest first. Never throws: a folder
+ * that cannot go is reported and left to the run's temp root.
+ */
+export function removeFolder(dir: string): void {
+  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((point): point is string => !!point && point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of mountPoints) {
+    try {
+      execFileSync('umount', ['-l', point], { stdio: 'pipe' });
+    } catch (err) {
+      console.warn(`cannot unmount ${point}: ${(err as Error).message}`);
+    }
   }
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (err) {
+    console.warn(`cannot remove ${dir}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * `classic`: Debian 12's dockerd 20.10 (API 1.41) with the vfs graph driver and its own image
+ * store. `containerd`: Debian 13's dockerd 26.1 (API 1.45) from /opt/docker26 with the
+ * containerd image store (the default of the Docker releases users install today): image IDs
+ * are manifest digests, pushes are OCI manifests.
+ */
+export type EngineKind = 'classic' | 'containerd';
+
+function logFile(dir: string, name: string): { path: string; fd: number } {
+  const path = join(dir, name);
+  return { path, fd: openSync(path, 'a') };
+}
+
+export async function startDockerd(insecureRegistries: string[], kind: EngineKind = 'classic'): Promise<Dockerd> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-dockerd-'));
   const socket = join(dir, 'docker.sock');
-  const log = join(dir, 'dockerd.log');
+  const log = logFile(dir, 'dockerd.log');
   const args = [
     '--host', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'),
     '--pidfile', join(dir, 'dockerd.pid'), '--iptables=false', '--ip6tables=false', '--bridge=none',
-    '--storage-driver=vfs', ...insecureRegistries.flatMap((r) => ['--insecure-registry', r]),
+    ...insecureRegistries.flatMap((r) => ['--insecure-registry', r]),
   ];
-  const out = openSync(log, 'a');
-  const child = spawn('dockerd', args, { stdio: ['ignore', out, out] });
+  let command = '/usr/sbin/dockerd';
+  let env = process.env;
+  if (kind === 'containerd') {
+    writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ features: { 'containerd-snapshotter': true } }));
+    args.push('--config-file', join(dir, 'daemon.json'), '--storage-driver=native');
+    command = `${DOCKER26_ROOT}/usr/sbin/dockerd`;
+    // Its own containerd and shims first; runc stays the system's.
+    env = { ...process.env, PATH: `${DOCKER26_ROOT}/usr/bin:${DOCKER26_ROOT}/usr/sbin:${process.env.PATH ?? '/usr/bin:/bin'}` };
+  } else {
+    args.push('--storage-driver=vfs');
+  }
+  const child = spawn(command, args, { stdio: ['ignore', log.fd, log.fd], env });
+  closeSync(log.fd);
   const host = `unix://${socket}`;
-  await waitFor('dockerd', () => {
-    execFileSync('/usr/local/bin/docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'pipe' });
+  await waitFor(`${kind === 'classic' ? 'dockerd 20.10' : 'dockerd 26.1 (containerd store)'}`, () => {
+    execFileSync(DOCKER_CLIS[0], ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'pipe' });
     return true;
-  }, 60_000, child, log);
-  return { pid: child.pid!, dir, socket, host, stop: stopper(child) };
+  }, 60_000, child, log.path);
+  return { pid: child.pid!, dir, socket, host, kind, stop: stopper(child, dir) };
 }
 
 export interface RegistryOptions {
@@ -92,14 +143,14 @@ export async function startRegistry(opts: RegistryOptions): Promise<Registry> {
     ...(opts.proxyRemote ? ['proxy:', `  remoteurl: ${opts.proxyRemote}`] : []),
   ].join('\n');
   writeFileSync(join(dir, 'registry.yml'), config + '\n');
-  const log = join(dir, 'registry.log');
-  const out = openSync(log, 'a');
-  const child = spawn('docker-registry', ['serve', join(dir, 'registry.yml')], { stdio: ['ignore', out, out] });
+  const log = logFile(dir, 'registry.log');
+  const child = spawn('docker-registry', ['serve', join(dir, 'registry.yml')], { stdio: ['ignore', log.fd, log.fd] });
+  closeSync(log.fd);
   await waitFor(`registry at ${address}`, async () => {
     const res = await fetch(`http://${address}/v2/`);
     return res.status === 200 || res.status === 401;
-  }, 30_000, child, log);
-  return { pid: child.pid!, dir, address, stop: stopper(child) };
+  }, 30_000, child, log.path);
+  return { pid: child.pid!, dir, address, stop: stopper(child, dir) };
 }
 
 /**
@@ -114,14 +165,15 @@ export function importBusyboxImage(host: string, name: string, marker = name): v
   for (const applet of ['sh', 'cat', 'echo', 'sleep', 'ls', 'true', 'wc', 'head', 'env']) symlinkSync('busybox', join(dir, 'bin', applet));
   writeFileSync(join(dir, 'marker'), marker + '\n');
   const tar = execFileSync('tar', ['-C', dir, '-c', '.'], { maxBuffer: 64 * 1024 * 1024 });
-  execFileSync('/usr/local/bin/docker', ['import', '-c', 'CMD ["/bin/busybox","sh"]', '-c', 'ENV PATH=/bin', '-', name], {
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync(DOCKER_CLIS[0], ['import', '-c', 'CMD ["/bin/busybox","sh"]', '-c', 'ENV PATH=/bin', '-', name], {
     input: tar, env: { ...process.env, DOCKER_HOST: host }, stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
 
 /** Runs a docker CLI against `host`; returns stdout, throws with stderr on failure. */
 export function docker(host: string, args: string[], opts: { cli?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv; timeout?: number } = {}): string {
-  return execFileSync(opts.cli ?? '/usr/local/bin/docker', args, {
+  return execFileSync(opts.cli ?? DOCKER_CLIS[0], args, {
     input: opts.input, env: { ...process.env, DOCKER_HOST: host, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'],
     timeout: opts.timeout ?? 120_000, maxBuffer: 64 * 1024 * 1024,
   }).toString();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { DOCKER_CLIS, docker, importBusyboxImage } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
+import { until } from '../harness/wait';
 
 let serve: Serve;
 const IMAGE = 'dc-test/busybox:1';
@@ -77,14 +78,16 @@ describe.each(DOCKER_CLIS)('docker CLI %s through serve', (cli) => {
   });
 
   it('streams events as they happen', async () => {
+    // The engine counts its event listeners: the stream is open once the count went up.
+    const listeners = () => Number(docker(inject('dockerHost'), ['info', '--format', '{{.NEventsListener}}']));
+    const before = listeners();
     const events = spawn(cli, ['events', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], { env: { ...process.env, DOCKER_HOST: serve.host } });
     let out = '';
     events.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    await new Promise((r) => setTimeout(r, 500));
+    await until('the events stream to reach the engine', () => listeners() > before);
     const name = `ev-${Date.now()}`;
     d(['create', '--name', name, '--network', 'none', IMAGE]);
-    const deadline = Date.now() + 10_000;
-    while (!out.includes(`create ${name}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await until(`the create event of ${name}`, () => out.includes(`create ${name}`));
     events.kill();
     d(['rm', name]);
     expect(out).toContain(`create ${name}`);

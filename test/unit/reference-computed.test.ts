@@ -15,8 +15,8 @@ import {
   tagNameOnly,
 } from '../../shared/reference';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const vectorsDir = path.resolve(repoRoot, '..', 'shared', 'reference', 'image-references');
+// Kept in the repository with their source and licence (test/fixtures/reference-vectors/README.md).
+const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'reference-vectors');
 
 interface ComputedVector {
   input: string;

@@ -1,4 +1,4 @@
-// distribution/reference v0.6.0's own test tables (as JSON in ../shared/reference/image-references)
+// distribution/reference v0.6.0's own test tables (as JSON in test/fixtures/reference-vectors)
 // run against our port: every entry of the main table and the low-level functions we port.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,9 +26,8 @@ import {
   referenceRegexp,
 } from '../../shared/reference/grammar';
 
-// /work/shared sits beside the repository (in CI: a fresh clone with shared/ copied next to it).
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const vectorsDir = path.resolve(repoRoot, '..', 'shared', 'reference', 'image-references');
+// Kept in the repository with their source and licence (test/fixtures/reference-vectors/README.md).
+const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'reference-vectors');
 const load = <T>(file: string): T[] => JSON.parse(readFileSync(path.join(vectorsDir, file), 'utf8')) as T[];
 
 interface MainVector {

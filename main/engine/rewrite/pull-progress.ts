@@ -47,7 +47,7 @@ export class ProgressReader {
   }
 
   private take(line: string): { line: string; message: ProgressMessage | null } {
-    let message: ProgressMessage | null = null;
+    let message: ProgressMessage;
     try {
       message = JSON.parse(line) as ProgressMessage;
     } catch {

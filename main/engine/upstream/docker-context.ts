@@ -44,7 +44,7 @@ export function readDockerConfig(configDir: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`cannot read ${file} (${(err as Error).message}): fix or remove the file, then try again`);
+    throw new Error(`cannot read ${file} (${(err as Error).message}): fix or remove the file, then try again`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`cannot read ${file}: it must hold a JSON object; fix or remove the file, then try again`);
@@ -218,6 +218,6 @@ function writeFileAtomic(path: string, content: string, newFileMode: number): vo
   try {
     writeFileAtomicSync(path, content, { mode: newFileMode, keepMode: true, folderMode: 0o755 });
   } catch (err) {
-    throw new Error(`cannot write ${path} (${(err as Error).message}): check that its folder is writable`);
+    throw new Error(`cannot write ${path} (${(err as Error).message}): check that its folder is writable`, { cause: err });
   }
 }
