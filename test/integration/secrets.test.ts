@@ -108,6 +108,7 @@ describe('credentials a registry echoes', () => {
     expect(entry.error).toContain(FORGED_LINE);
     const text = formatLogLine(entry, 'text');
     expect(text.split('\n')).toHaveLength(1);
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(text).toContain(`\\n${FORGED_LINE}\\x1b[2J`);
   });
