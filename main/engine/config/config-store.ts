@@ -1,6 +1,7 @@
 // The running config: the last good Config from the file, its revision, and the file's
-// problem while the file on disk is invalid. Saves from the app and edits on disk both pass
-// through here, one at a time. An invalid file never replaces the last good config.
+// problem while the file on disk is invalid or gone. Saves from the app and edits on disk
+// both pass through here, one at a time. An invalid, unreadable or deleted file never
+// replaces the last good config (a deleted file is reported; saving recreates it).
 // The revision goes up with every change listeners are told of: a save, a valid edit on
 // disk, or the file turning invalid (or valid again).
 import type { Document } from 'yaml';
@@ -17,6 +18,8 @@ export class ConfigStore implements ConfigHandle {
   private revision = 1;
   private closed = false;
   private error: ConfigProblem | undefined;
+  /** The file was there and went away: `error` says so, and a save may recreate it. */
+  private deleted = false;
   private watcher: ConfigFileWatcher | undefined;
   private readonly listeners = new Listeners<[ConfigState]>('config');
   // Saves and reloads run one after another, so a reload never sees half of a save.
@@ -95,7 +98,7 @@ export class ConfigStore implements ConfigHandle {
   }
 
   private async write(draft: Config): Promise<ConfigState> {
-    if (this.error !== undefined) {
+    if (this.error !== undefined && !this.deleted) {
       throw new Error(
         `the config file has an error, and saving now would overwrite the edit in progress: ${formatProblem(this.error)}; fix the file first`,
       );
@@ -111,6 +114,8 @@ export class ConfigStore implements ConfigHandle {
     this.diskText = text;
     this.doc = doc;
     this.config = checked.config;
+    this.error = undefined;
+    this.deleted = false;
     this.changed();
     return this.get();
   }
@@ -123,6 +128,8 @@ export class ConfigStore implements ConfigHandle {
   }
 
   private accept(read: ConfigFileRead): void {
+    if (read.ok && read.text === null && (this.diskText !== null || this.deleted)) return this.goneFromDisk();
+    this.deleted = false;
     // Our own save, or an event that changed nothing.
     if (read.text === this.diskText && read.ok === (this.error === undefined)) return;
     this.diskText = read.text;
@@ -135,6 +142,16 @@ export class ConfigStore implements ConfigHandle {
       if (this.error !== undefined && formatProblem(this.error) === formatProblem(read.problem)) return;
       this.error = read.problem;
     }
+    this.changed();
+  }
+
+  /** The file was deleted: the rules in force stay (block rules included), with a warning. */
+  private goneFromDisk(): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    this.diskText = null;
+    this.doc = null;
+    this.error = { file: this.path, message: 'the config file was deleted; the last good rules stay in force until it is back (or saved from the app)' };
     this.changed();
   }
 
