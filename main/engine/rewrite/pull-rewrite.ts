@@ -10,7 +10,7 @@ import { ruleLabel } from '../../../shared/rules/explain';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import { headerValue, type RequestHead } from '../proxy/http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
-import { ProgressReader } from './pull-progress';
+import { ProgressReader, type ProgressMessage } from './pull-progress';
 import { SerialByKey } from './serial-by-key';
 import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
 import { PullSecrets, redactTarget } from '../log/redact';
@@ -94,128 +94,174 @@ function newTrace(plan: PullPlan): RewriteTrace {
   };
 }
 
+/** One run of a mirror plan: what every step of it needs. */
+interface PullRun {
+  req: InterceptedRequest;
+  ctx: InterceptContext;
+  plan: MirrorPlan;
+  pull: PullRequest;
+  trace: RewriteTrace;
+  opts: PullRewriteOptions;
+  stream: ClientStream;
+  /** Every credential this pull hands the engine; a registry may echo any of them back. */
+  secrets: PullSecrets;
+  started: number;
+}
+
+/** How one candidate went: pulled (with what it fetched), failed, or the client left. */
+type CandidateResult = { kind: 'pulled'; fetched: Fetched } | { kind: 'failed'; failure: Failure } | { kind: 'abandoned' };
+
+/** Tries the plan's candidates in order until one is pulled; the client sees one progress stream. */
 async function runCandidates(
   req: InterceptedRequest, ctx: InterceptContext, plan: MirrorPlan, pull: PullRequest, trace: RewriteTrace, opts: PullRewriteOptions,
 ): Promise<void> {
-  const { respond, engine, signal } = ctx;
-  const started = Date.now();
-  const queued: string[] = [status(`${ruleLabel(plan.match)} applies to ${trace.original}`)];
-  const send = async (text: string) => {
-    if (!respond.started) {
-      queued.push(text);
-      return;
-    }
-    await respond.write(text);
-  };
-  const start = async () => {
-    if (respond.started) return;
-    respond.writeHead(200, { 'Content-Type': 'application/json' });
-    for (const text of queued.splice(0)) await respond.write(text);
-  };
-  const failures: Failure[] = [];
-  // Every credential this pull hands the engine; a registry may echo any of them back.
   const secrets = new PullSecrets();
   const clientAuth = headerValue(req.head.headers, 'x-registry-auth');
   if (clientAuth) secrets.add(decodeRegistryAuth(clientAuth), clientAuth);
-  let throttle = 0;
-
+  const run: PullRun = { req, ctx, plan, pull, trace, opts, stream: new ClientStream(ctx.respond), secrets, started: Date.now() };
+  await run.stream.send(status(`${ruleLabel(plan.match)} applies to ${trace.original}`));
+  const failures: Failure[] = [];
   for (const candidate of plan.candidates) {
-    const attempt: CandidateAttempt = { ref: candidate.text, kind: candidate.kind, outcome: 'skipped', startedMs: Date.now() - started, durationMs: 0 };
+    const attempt: CandidateAttempt = { ref: candidate.text, kind: candidate.kind, outcome: 'skipped', startedMs: Date.now() - run.started, durationMs: 0 };
     trace.candidates.push(attempt);
     if (candidate.ref === null) {
       attempt.reason = candidate.skipped;
-      await send(status(`skipped ${candidate.text}: ${attempt.reason}`));
+      await run.stream.send(status(`skipped ${candidate.text}: ${attempt.reason}`));
       ctx.updated();
       continue;
     }
-    await send(status(`pulling ${candidate.text}${candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? candidate.ref.domain}` : ' from the original registry'}`));
-    const progress = new ProgressReader();
-    let failure: Failure | null = null;
-    let mirrorTagsBefore: Set<string> = new Set();
-    try {
-      // Mirror-named tags the user already had are theirs: never retagged or removed by this pull.
-      if (candidate.kind === 'mirror' && plan.retag && !pull.ref.digest) mirrorTagsBefore = new Set(await mirrorTags(engine, versionPrefix(req), candidate.ref));
-      const path = candidatePath(req, candidate.ref, pull.allTags);
-      // The inspector shows the request line as received and as the engine got it last.
-      req.entry.forwardedPath = redactTarget(path);
-      const res = await engine.request('POST', path, {
-        headers: await candidateHeaders(req.head, candidate, opts, secrets),
-        signal,
-      });
-      if (res.status !== 200) {
-        let text = '';
-        for await (const chunk of res.body) text += chunk;
-        failure = { ref: candidate.text, reason: dockerErrorMessage(text), status: res.status };
-      } else {
-        await start();
-        res.body.setEncoding('utf8');
-        for await (const chunk of res.body as AsyncIterable<string>) {
-          for (const { line, message } of progress.push(chunk)) {
-            if (message && (message.error || message.errorDetail)) continue;
-            await respond.write(secrets.redact(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`));
-          }
-          if (progress.error) break;
-          if (Date.now() - throttle > 250) {
-            throttle = Date.now();
-            req.entry.progress = progress.summary();
-            ctx.updated();
-          }
-        }
-        for (const { line, message } of progress.flush()) {
-          if (!(message && (message.error || message.errorDetail))) await respond.write(secrets.redact(`${line}\r\n`));
-        }
-        if (progress.error) failure = { ref: candidate.text, reason: progress.error };
-      }
-    } catch (err) {
-      if (signal.aborted) {
-        attempt.outcome = 'failed';
-        attempt.reason = 'the client went away';
-        req.entry.action = 'failed';
-        req.entry.error = 'the client closed the connection during the pull';
-        // The response is still finished, so the connection can end (a half-closed client waits for it).
-        if (respond.started) await respond.end();
-        else await respond.json(500, { message: req.entry.error });
-        return;
-      }
-      failure = { ref: candidate.text, reason: (err as Error).message };
-    }
-    attempt.durationMs = Date.now() - started - attempt.startedMs;
-    req.entry.progress = progress.summary();
-    if (failure) {
-      failure.reason = secrets.redact(failure.reason);
+    const result = await tryCandidate(run, candidate, candidate.ref);
+    attempt.durationMs = Date.now() - run.started - attempt.startedMs;
+    if (result.kind === 'abandoned') return abandoned(run, attempt);
+    if (result.kind === 'failed') {
       attempt.outcome = 'failed';
-      attempt.reason = failure.reason;
-      failures.push(failure);
-      await send(status(`${candidate.text} failed: ${failure.reason}`));
+      attempt.reason = result.failure.reason;
+      failures.push(result.failure);
+      await run.stream.send(status(`${candidate.text} failed: ${result.failure.reason}`));
       ctx.updated();
       continue;
     }
     attempt.outcome = 'ok';
-    trace.source = candidate.text;
-    // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
-    req.entry.action = candidate.kind === 'mirror' ? 'redirected' : failures.length ? 'fell back' : 'passed';
-    if (candidate.kind === 'mirror') {
-      const fetched = { before: mirrorTagsBefore, pulled: progress.pulledTags };
-      await retagAfterPull(req, engine, plan, pull, candidate.ref, fetched, trace, secrets);
-    }
-    await start();
-    await respond.write(status(`pulled ${trace.original} from ${candidate.text}${describeFollowUps(trace)}`));
-    await respond.end();
-    ctx.updated();
-    return;
+    return pulled(run, candidate, candidate.ref, result.fetched, failures.length > 0);
   }
+  await nothingPulled(run, failures);
+}
 
+/** Pulls one candidate through the engine, relaying its progress (redacted) to the client. */
+async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Reference): Promise<CandidateResult> {
+  const { req, ctx, plan, pull, secrets, stream } = run;
+  const { engine, signal } = ctx;
+  await stream.send(status(`pulling ${candidate.text}${candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? ref.domain}` : ' from the original registry'}`));
+  const progress = new ProgressReader();
+  const failed = (reason: string, httpStatus?: number): CandidateResult => ({ kind: 'failed', failure: { ref: candidate.text, reason: secrets.redact(reason), status: httpStatus } });
+  let before = new Set<string>();
+  try {
+    // Mirror-named tags the user already had are theirs: never removed by this pull.
+    if (candidate.kind === 'mirror' && plan.retag && !pull.ref.digest) before = new Set(await mirrorTags(engine, versionPrefix(req), ref));
+    const path = candidatePath(req, ref, pull.allTags);
+    // The inspector shows the request line as received and as the engine got it last.
+    req.entry.forwardedPath = redactTarget(path);
+    const res = await engine.request('POST', path, { headers: await candidateHeaders(req.head, candidate, run.opts, secrets), signal });
+    if (res.status !== 200) {
+      let text = '';
+      for await (const chunk of res.body) text += chunk;
+      return failed(dockerErrorMessage(text), res.status);
+    }
+    await stream.start();
+    await relayProgress(run, res.body, progress);
+  } catch (err) {
+    if (signal.aborted) return { kind: 'abandoned' };
+    return failed((err as Error).message);
+  } finally {
+    req.entry.progress = progress.summary();
+  }
+  if (progress.error) return failed(progress.error);
+  return { kind: 'pulled', fetched: { before, pulled: progress.pulledTags } };
+}
+
+/** Copies the engine's progress lines to the client, without its error lines (the next candidate may still work). */
+async function relayProgress(run: PullRun, body: NodeJS.ReadableStream, progress: ProgressReader): Promise<void> {
+  const { ctx, req, secrets } = run;
+  const relay = async (line: string, message: ProgressMessage | null) => {
+    if (message && (message.error || message.errorDetail)) return;
+    await ctx.respond.write(secrets.redact(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`));
+  };
+  let throttle = 0;
+  body.setEncoding('utf8');
+  for await (const chunk of body as AsyncIterable<string>) {
+    for (const { line, message } of progress.push(chunk)) await relay(line, message);
+    if (progress.error) break;
+    if (Date.now() - throttle > 250) {
+      throttle = Date.now();
+      req.entry.progress = progress.summary();
+      ctx.updated();
+    }
+  }
+  for (const { line, message } of progress.flush()) await relay(line, message);
+}
+
+/** The client left mid-pull: the pull failed, and the response is still finished so the connection can end. */
+async function abandoned(run: PullRun, attempt: CandidateAttempt): Promise<void> {
+  const { req, ctx } = run;
+  attempt.outcome = 'failed';
+  attempt.reason = 'the client went away';
+  req.entry.action = 'failed';
+  req.entry.error = 'the client closed the connection during the pull';
+  if (ctx.respond.started) await ctx.respond.end();
+  else await ctx.respond.json(500, { message: req.entry.error });
+}
+
+/** A candidate was pulled: name it as the original (a mirror pull), say where it came from, end the stream. */
+async function pulled(run: PullRun, candidate: PlannedCandidate, ref: Reference, fetched: Fetched, afterFailures: boolean): Promise<void> {
+  const { req, ctx, trace } = run;
+  trace.source = candidate.text;
+  // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
+  req.entry.action = candidate.kind === 'mirror' ? 'redirected' : afterFailures ? 'fell back' : 'passed';
+  if (candidate.kind === 'mirror') await retagAfterPull(run, ref, fetched);
+  await run.stream.start();
+  await ctx.respond.write(status(`pulled ${trace.original} from ${candidate.text}${describeFollowUps(trace)}`));
+  await ctx.respond.end();
+  ctx.updated();
+}
+
+/** Every candidate failed: a Docker-style error naming the rule and each failure. */
+async function nothingPulled(run: PullRun, failures: Failure[]): Promise<void> {
+  const { req, ctx, plan, pull } = run;
   req.entry.action = 'failed';
   const message = `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match)}): ` +
     (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
     (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
   req.entry.error = message;
-  if (!respond.started) {
+  if (!ctx.respond.started) {
     const last = failures[failures.length - 1]?.status;
-    await respond.json(last && last >= 400 ? last : 502, { message });
+    await ctx.respond.json(last && last >= 400 ? last : 502, { message });
   } else {
-    await respond.write(errorLine(message));
-    await respond.end();
+    await ctx.respond.write(errorLine(message));
+    await ctx.respond.end();
+  }
+}
+
+/**
+ * The client's one progress stream. Lines wait until a candidate's pull starts streaming,
+ * so a pull where nothing streamed can still answer with an HTTP error status.
+ */
+class ClientStream {
+  private readonly queued: string[] = [];
+
+  constructor(private readonly respond: InterceptContext['respond']) {}
+
+  async send(text: string): Promise<void> {
+    if (!this.respond.started) {
+      this.queued.push(text);
+      return;
+    }
+    await this.respond.write(text);
+  }
+
+  async start(): Promise<void> {
+    if (this.respond.started) return;
+    this.respond.writeHead(200, { 'Content-Type': 'application/json' });
+    for (const text of this.queued.splice(0)) await this.respond.write(text);
   }
 }
 
@@ -267,9 +313,8 @@ interface Fetched {
  * drops the mirror tag. A mirror-named tag the user had before the pull is neither retagged
  * (unless this pull fetched it) nor removed; one this pull did not fetch is never touched.
  */
-async function retagAfterPull(
-  req: InterceptedRequest, engine: EngineClient, plan: MirrorPlan, pull: PullRequest, mirror: Reference, fetched: Fetched, trace: RewriteTrace, secrets: PullSecrets,
-): Promise<void> {
+async function retagAfterPull(run: PullRun, mirror: Reference, fetched: Fetched): Promise<void> {
+  const { req, ctx: { engine }, plan, pull, trace, secrets } = run;
   if (!plan.retag || pull.ref.digest) return; // a digest cannot be tagged; see digest-lookup.ts
   const prefix = versionPrefix(req);
   const tags = pull.allTags ? await fetchedTags(engine, prefix, mirror, fetched) : [mirror.tag ?? 'latest'];
