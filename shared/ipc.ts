@@ -91,6 +91,15 @@ export const invokeChannels = {
   'mirror.check': z.strictObject({ location: mirrorLocation, draftMirrors: z.array(mirrorLocation).max(1000).optional() }),
   'app.openExternal': z.string().url().max(2048),
   'app.copyText': z.string().max(10_000),
+  /** Asks the engine again now (the alert's Retry), instead of waiting for the next health check. */
+  'engine.retry': z.void(),
+  /** Opens the config file in the user's editor / shows it in the file manager. Main knows the path. */
+  'config.openFile': z.void(),
+  'config.showInFolder': z.void(),
+  /** Only while the file is invalid, after the user confirmed: writes it anew with these rules. */
+  'config.replaceInvalidFile': z.strictObject({ rules: configSchema.shape.rules }),
+  /** The window's "use docker-caching for docker commands" (the tray has the same switch). */
+  'dockerContext.set': z.boolean(),
 } as const;
 
 export type InvokeChannel = keyof typeof invokeChannels;
@@ -108,6 +117,11 @@ export interface InvokeResponses {
   'mirror.check': MirrorCheck;
   'app.openExternal': void;
   'app.copyText': void;
+  'engine.retry': Status;
+  'config.openFile': void;
+  'config.showInFolder': void;
+  'config.replaceInvalidFile': ConfigState;
+  'dockerContext.set': Status;
 }
 
 /** Events pushed from main to windows. */

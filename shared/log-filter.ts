@@ -16,7 +16,11 @@ export interface LogFilter {
   routes: readonly RouteName[];
   /** Matches, case-insensitively, part of the image as the client wrote it or as it was rewritten. */
   image: string;
-  /** Whitespace-separated words that must all appear in the entry (method, path, route, image, status, action, error, rule, candidates). */
+  /**
+   * Whitespace-separated words that must all appear in the entry (method, path, route, image,
+   * status, action, error, rule, candidates); a word `image:`, `status:`, `rule:`, `method:` or
+   * `endpoint:` looks only there (`status:` takes an action, a class such as 4xx, or a code).
+   */
   text: string;
   pullsOnly: boolean;
 }
@@ -61,6 +65,40 @@ function textMatches(entry: LogEntry, term: string): boolean {
   return rewrite.candidates.some((c) => contains(c.ref, term) || contains(c.reason, term));
 }
 
+type Word = (entry: LogEntry) => boolean;
+
+const ruleMatches = (entry: LogEntry, needle: string): boolean => {
+  const rule = entry.rewrite?.rule;
+  return rule !== undefined && (contains(rule.from, needle) || contains(rule.name, needle));
+};
+
+const statusMatches = (entry: LogEntry, needle: string): boolean => {
+  // `fell-back` and `fellback` both name the action written with a space.
+  const action = needle.replace(/[-_]/g, ' ');
+  if (entry.action === action || entry.action.replace(' ', '') === needle) return true;
+  if (statusClass(entry) === action) return true;
+  return entry.status !== null && String(entry.status).startsWith(needle);
+};
+
+const fields: Record<string, (entry: LogEntry, needle: string) => boolean> = {
+  image: imageMatches,
+  status: statusMatches,
+  rule: ruleMatches,
+  method: (entry, needle) => entry.method.toLowerCase() === needle,
+  endpoint: (entry, needle) => contains(entry.route, needle),
+};
+
+/** One word of the text box: `field:value` for a known field, else a free-text word. */
+function compileWord(word: string): Word {
+  const colon = word.indexOf(':');
+  const field = colon > 0 ? fields[word.slice(0, colon)] : undefined;
+  const needle = colon > 0 ? word.slice(colon + 1) : '';
+  if (field && needle) return (entry) => field(entry, needle);
+  // `image:` alone (still being typed) asks for nothing yet.
+  if (field) return () => true;
+  return (entry) => textMatches(entry, word);
+}
+
 /** Compiles a filter into a predicate; compile once per filter change, then call per entry. */
 export function compileLogFilter(filter: LogFilter): (entry: LogEntry) => boolean {
   const actions = filter.actions.length ? new Set<string>(filter.actions) : null;
@@ -68,7 +106,7 @@ export function compileLogFilter(filter: LogFilter): (entry: LogEntry) => boolea
   const classes = filter.statusClasses.length ? new Set<string>(filter.statusClasses) : null;
   const routes = filter.routes.length ? new Set<string>(filter.routes) : null;
   const image = filter.image.trim().toLowerCase();
-  const terms = filter.text.toLowerCase().split(/\s+/).filter(Boolean);
+  const terms = filter.text.toLowerCase().split(/\s+/).filter(Boolean).map(compileWord);
   const pullsOnly = filter.pullsOnly;
   if (!actions && !methods && !classes && !routes && !image && terms.length === 0 && !pullsOnly) return () => true;
 
@@ -79,7 +117,7 @@ export function compileLogFilter(filter: LogFilter): (entry: LogEntry) => boolea
     if (classes && !classes.has(statusClass(entry))) return false;
     if (routes && !routes.has(entry.route)) return false;
     if (image && !imageMatches(entry, image)) return false;
-    for (const term of terms) if (!textMatches(entry, term)) return false;
+    for (const term of terms) if (!term(entry)) return false;
     return true;
   };
 }

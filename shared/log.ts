@@ -50,6 +50,8 @@ export interface RewriteTrace {
   untag: FollowUp[];
   /** Request rewritten for a digest look-up (`ubuntu@sha256:…` mapped to the mirror's). */
   mappedTo?: string;
+  /** The engine itself did not answer, so no candidate could be tried: the one reason, said once. */
+  engineError?: string;
 }
 
 /** Layer progress of a pull, summarised from the engine's progress stream. */
@@ -81,8 +83,10 @@ export interface LogEntry {
   durationMs: number;
   /** Request body bytes received from the client. */
   bytesIn: number;
-  /** Response bytes (head and body) sent to the client. */
+  /** Response bytes (head and body) sent to the client: for a pull, the size of its progress stream. */
   bytesOut: number;
+  /** For a pull: the image's layer bytes the engine downloaded so far (from its progress), when known. */
+  imageBytes?: number;
   action: LogAction;
   /** The connection was upgraded or hijacked (attach, exec, BuildKit). */
   upgraded: boolean;

@@ -1,7 +1,7 @@
 // The engine as the two faces (CLI `serve`, Electron shell) see it: start it with options,
 // then read its log, config, status; stop it. Never imports electron.
 import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
-import type { Config } from '../../shared/config/schema';
+import type { Config, Rule } from '../../shared/config/schema';
 import type { LogStore } from './log/log-store';
 
 export interface EngineOptions {
@@ -20,6 +20,8 @@ export interface ConfigHandle {
   get(): ConfigState;
   /** Validates, saves atomically, swaps the rules in; rejects if `baseRevision` is stale. */
   save(config: Config, baseRevision: number): Promise<ConfigState>;
+  /** Only while the file is invalid: writes it anew with the running settings and `rules`. */
+  replaceInvalidFile(rules: Rule[]): Promise<ConfigState>;
   setEnabled(enabled: boolean): Promise<ConfigState>;
   setRuleEnabled(index: number, enabled: boolean): Promise<ConfigState>;
   onChange(listener: (state: ConfigState) => void): () => void;
@@ -31,5 +33,7 @@ export interface Engine {
   status(): Status;
   onStatus(listener: (status: Status) => void): () => void;
   checkMirror(location: string): Promise<MirrorCheck>;
+  /** Asks the upstream engine now (the window's Retry) and returns the status that follows. */
+  recheckUpstream(): Promise<Status>;
   stop(): Promise<void>;
 }

@@ -101,6 +101,10 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
       status,
       onStatus: (listener) => statusEvents.add(listener),
       checkMirror: (location: string): Promise<MirrorCheck> => checkMirror(location, { env, home }),
+      recheckUpstream: async () => {
+        await health.check();
+        return status();
+      },
       stop: () => (stopped ??= shutdown()),
     };
   } catch (err) {

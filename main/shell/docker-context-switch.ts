@@ -42,14 +42,16 @@ export class DockerContextSwitch {
     }
   }
 
-  /** The tray click: switch and remember the choice. Failures are reported, in words. */
-  set(on: boolean): void {
+  /** The tray's or the window's switch: switch and remember the choice. Returns the failure, in words (also reported). */
+  set(on: boolean): string | undefined {
     try {
       if (on) this.use();
       else restorePreviousContext({ ...this.setup, statePath: this.statePath });
       writeFileAtomicSync(this.choicePath, JSON.stringify({ useDockerContext: on }) + '\n', { mode: 0o600 });
+      return undefined;
     } catch (err) {
       this.setup.report((err as Error).message);
+      return (err as Error).message;
     }
   }
 

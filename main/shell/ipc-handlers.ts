@@ -1,7 +1,8 @@
 // What each invoke channel does, over the engine and the few desktop services it needs.
 // Requests arrive validated (register-ipc.ts); never opens a link that is not allow-listed,
-// never lets the renderer change a file-only setting (where docker requests go, where we
-// listen, who may connect) and never probes a host that is not in the rules.
+// opens no file but the config's own (the page never names a path), never lets the renderer
+// change a file-only setting (where docker requests go, where we listen, who may connect)
+// and never probes a host that is not in the rules.
 import type { Config } from '../../shared/config/schema';
 import { isBlockRule } from '../../shared/config/schema';
 import type { Engine } from '../engine/engine';
@@ -15,6 +16,12 @@ export interface DesktopServices {
   copyText(text: string): void;
   /** The log was cleared: tell the windows. */
   logsCleared(): void;
+  /** Opens a file with the desktop's default application (`shell.openPath`): '' or the error. */
+  openPath(path: string): Promise<string>;
+  /** Shows a file selected in the file manager (`shell.showItemInFolder`). */
+  showItemInFolder(path: string): void;
+  /** Points docker commands at the proxy (or back); returns why it could not, when it could not. */
+  useDockerContext(on: boolean): string | undefined;
 }
 
 export function engineHandlers(engine: Engine, desktop: DesktopServices): InvokeHandlers {
@@ -52,6 +59,19 @@ export function engineHandlers(engine: Engine, desktop: DesktopServices): Invoke
       await desktop.openExternal(url);
     },
     'app.copyText': (text) => desktop.copyText(text),
+    'engine.retry': () => engine.recheckUpstream(),
+    'config.openFile': async () => {
+      const path = engine.config.get().path;
+      const problem = await desktop.openPath(path);
+      if (problem) throw new Error(`could not open ${path}: ${problem}`);
+    },
+    'config.showInFolder': () => desktop.showItemInFolder(engine.config.get().path),
+    'config.replaceInvalidFile': ({ rules }) => engine.config.replaceInvalidFile(rules),
+    'dockerContext.set': (on) => {
+      const problem = desktop.useDockerContext(on);
+      if (problem) throw new Error(problem);
+      return engine.status();
+    },
   };
 }
 

@@ -104,19 +104,29 @@ async function run(): Promise<void> {
   }
 
   const events = new EngineEvents(engine);
-  registerIpc(ipcMain, engineHandlers(engine, {
-    openExternal: (url) => shell.openExternal(url),
-    copyText: (text) => clipboard.writeText(text),
-    logsCleared: () => events.logsCleared(),
-  }), (url) => isAppUrl(url));
-  notifyPulls(engine, (notification) => {
-    if (Notification.isSupported()) new Notification(notification).show();
-  });
-
   const contextSwitch = new DockerContextSwitch({
     env: process.env, home: homedir(), configPath: engine.config.get().path, listening: () => engine.status().listening, report,
   });
   contextSwitch.applyAtLaunch();
+  const useDockerContext = (on: boolean): string | undefined => {
+    const problem = contextSwitch.set(on);
+    trayController.refresh();
+    // The engine reads the current context when asked; windows hear of the switch now.
+    events.broadcast('status.changed', engine.status());
+    return problem;
+  };
+
+  registerIpc(ipcMain, engineHandlers(engine, {
+    openExternal: (url) => shell.openExternal(url),
+    copyText: (text) => clipboard.writeText(text),
+    logsCleared: () => events.logsCleared(),
+    openPath: (path) => shell.openPath(path),
+    showItemInFolder: (path) => shell.showItemInFolder(path),
+    useDockerContext,
+  }), (url) => isAppUrl(url));
+  notifyPulls(engine, (notification) => {
+    if (Notification.isSupported()) new Notification(notification).show();
+  });
   const login = startAtLogin({ platform: process.platform, packaged: app.isPackaged, loginItems: app, execPath: process.execPath, env: process.env, home: homedir() });
 
   const quitSequence = new QuitSequence([
@@ -153,12 +163,7 @@ async function run(): Promise<void> {
       setEnabled: (enabled) => void engine.config.setEnabled(enabled).catch((err: Error) => report(err.message)),
       setRuleEnabled: (index, enabled) => void engine.config.setRuleEnabled(index, enabled).catch((err: Error) => report(err.message)),
       openView: (view) => windows.show(view),
-      useDockerContext: (on) => {
-        contextSwitch.set(on);
-        trayController.refresh();
-        // The engine reads the current context when asked; windows hear of the switch now.
-        events.broadcast('status.changed', engine.status());
-      },
+      useDockerContext: (on) => void useDockerContext(on),
       setNotifications: (on) => {
         const { config, revision } = engine.config.get();
         void engine.config.save({ ...config, notifications: on }, revision).catch((err: Error) => report(err.message));

@@ -1,10 +1,12 @@
 // The strip across the top of the window: which view, where the proxy listens (with a copy
-// button), the upstream engine and its health, the master switch and the counters.
-import { useEffect, useState, type ReactElement } from 'react';
-import { invoke } from '../api';
+// button), the upstream engine and its health, the master switch and the counters, each of
+// which filters the inspector to its pulls. Problems are told in full in the alert area.
+import type { ReactElement } from 'react';
+import type { LogAction } from '../../shared/log';
 import { selectDirty } from '../store/config-slice';
 import { useApp } from '../store/store';
 import { Switch } from '../ui/controls';
+import { CopyButton } from '../ui/copy';
 import { formatBytes, formatCount } from '../ui/format';
 import { Icon } from '../ui/icons';
 
@@ -28,29 +30,18 @@ function Tabs(): ReactElement {
 
 function Socket(): ReactElement | null {
   const listening = useApp((s) => s.status?.listening ?? null);
-  const listenError = useApp((s) => s.status?.listenError);
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
-  useEffect(() => {
-    if (!copied) return;
-    const t = setTimeout(() => setCopied(null), 1500);
-    return () => clearTimeout(t);
-  }, [copied]);
   if (!listening) {
     return (
-      <div className="strip-item strip-error" role="status">
-        <span className="dot dot-bad" /> Not listening{listenError ? `: ${listenError}` : ''}
+      <div className="strip-item strip-error">
+        <span className="dot dot-bad" aria-hidden="true" /> Not listening
       </div>
     );
   }
-  const copy = async (): Promise<void> => setCopied((await invoke('app.copyText', listening)).ok ? 'yes' : 'failed');
   return (
     <div className="strip-item strip-socket">
       <span className="strip-label">Socket</span>
       <code className="strip-value" title={listening}>{listening}</code>
-      <button type="button" className="icon-button" aria-label="Copy socket path" title="Copy socket path" onClick={copy}>
-        <Icon name={copied === 'yes' ? 'check' : 'copy'} />
-      </button>
-      <span className="sr-only" role="status">{copied === 'yes' ? 'Socket path copied' : copied === 'failed' ? 'Could not copy the socket path' : ''}</span>
+      <CopyButton text={listening} label="Copy socket path" />
     </div>
   );
 }
@@ -65,7 +56,7 @@ function Upstream(): ReactElement | null {
       <span className={`dot ${upstream.healthy ? 'dot-good' : 'dot-bad'}`} aria-hidden="true" />
       <code className="strip-value">{upstream.address}</code>
       <span className={upstream.healthy ? 'muted' : 'strip-bad'}>
-        {upstream.healthy ? (upstream.version ? `Engine ${upstream.version}` : 'healthy') : 'unreachable'}
+        {upstream.healthy ? (upstream.version ? `Engine ${upstream.version}` : 'healthy') : 'not answering'}
       </span>
     </div>
   );
@@ -84,24 +75,39 @@ function DockerContext(): ReactElement | null {
   );
 }
 
+const counterActions: [LogAction, string, 'redirected' | 'fellBack' | 'blocked' | 'failed', string][] = [
+  ['redirected', 'redirected', 'redirected', 'Pulls served by a mirror'],
+  ['fell back', 'fell back', 'fellBack', 'Pulls that fell back to the original registry'],
+  ['blocked', 'blocked', 'blocked', 'Pulls refused by a block rule'],
+  ['failed', 'failed', 'failed', 'Pulls that failed'],
+];
+
 function Counters(): ReactElement | null {
   const counters = useApp((s) => s.status?.counters);
+  const shownAction = useApp((s) => (s.filter.actions.length === 1 ? s.filter.actions[0] : null));
+  const view = useApp((s) => s.view);
+  const setFilter = useApp((s) => s.setFilter);
+  const showView = useApp((s) => s.showView);
   if (!counters) return null;
-  const items: [string, string, string][] = [
-    ['redirected', formatCount(counters.redirected), 'Pulls served by a mirror'],
-    ['fell back', formatCount(counters.fellBack), 'Pulls that fell back to the original registry'],
-    ['blocked', formatCount(counters.blocked), 'Pulls refused by a block rule'],
-    ['from mirrors', formatBytes(counters.bytesFromMirrors), 'Bytes pulled from mirrors'],
-  ];
+  const show = (action: LogAction): void => {
+    const on = view === 'inspector' && shownAction === action;
+    setFilter({ actions: on ? [] : [action] });
+    showView('inspector');
+  };
   return (
-    <dl className="counters" aria-label="Counters">
-      {items.map(([label, value, title]) => (
-        <div key={label} className="counter" title={title}>
-          <dt>{label}</dt>
-          <dd>{value}</dd>
-        </div>
+    <div className="counters" role="group" aria-label="Pull counters: show these pulls">
+      {counterActions.map(([action, label, key, title]) => (
+        <button key={action} type="button" className={`counter counter-${key}${key === 'failed' && counters.failed > 0 ? ' counter-bad' : ''}`}
+          title={`${title}: show them`} aria-pressed={view === 'inspector' && shownAction === action} onClick={() => show(action)}>
+          <span className="counter-label">{label}</span>
+          <span className="counter-value">{formatCount(counters[key])}</span>
+        </button>
       ))}
-    </dl>
+      <span className="counter counter-static" title="Image bytes pulled from mirrors">
+        <span className="counter-label">from mirrors</span>
+        <span className="counter-value">{formatBytes(counters.bytesFromMirrors)}</span>
+      </span>
+    </div>
   );
 }
 
@@ -120,14 +126,13 @@ function MasterSwitch(): ReactElement | null {
 }
 
 export function HeaderStrip(): ReactElement {
-  const statusError = useApp((s) => s.statusError);
   return (
     <header className="header">
       <div className="topbar">
-        <div className="brand">
+        <h1 className="brand">
           <span className="brand-mark" aria-hidden="true" />
           <span className="brand-name">docker-caching</span>
-        </div>
+        </h1>
         <Tabs />
         <span className="toolbar-spacer" />
         <Counters />
@@ -138,7 +143,6 @@ export function HeaderStrip(): ReactElement {
         <Upstream />
         <DockerContext />
       </div>
-      {statusError && <div className="strip-alert" role="alert">{statusError}</div>}
     </header>
   );
 }

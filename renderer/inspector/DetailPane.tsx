@@ -1,16 +1,21 @@
-// Everything known about the selected request, fetched on demand with `logs.detail`: the
-// request line before and after the rewrite, the rewrite trace, pull progress, the error in
-// plain words and the redacted headers. Refetched while the request is still running.
-import { useEffect, useRef, useState, type ReactElement } from 'react';
+// Everything known about the selected request, fetched on demand with `logs.detail`: what
+// became of it (forwarded, rewritten, or answered by docker-caching itself), the rewrite trace,
+// pull progress, the error in plain words, the redacted headers; actions for a pull (edit its
+// rule, check its mirrors, copy the reference or a docker pull) and the image's pulls in the log.
+// Refetched while the request is still running.
+import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import type { CandidateAttempt, FollowUp, LogDetail, LogEntry, RewriteTrace } from '../../shared/log';
 import { REDACTED } from '../../shared/log';
 import { invoke } from '../api';
 import { logModel } from '../logs/log-model';
 import { useApp } from '../store/store';
 import { ActionBadge, EmptyState, StatusCode } from '../ui/controls';
-import { formatBytes, formatClock, formatDuration } from '../ui/format';
+import { CopyButton } from '../ui/copy';
+import { formatBytes, formatClock, formatDuration, plural } from '../ui/format';
 import { Icon } from '../ui/icons';
+import { CheckBadge, useMirrorChecks } from '../ui/mirror-check';
 import { diffLines, readablePath, type DiffPart } from './diff';
+import { registryOf } from './pull-outcome';
 
 /** While a request runs, its detail is fetched again at most this often. */
 const REFRESH_MS = 500;
@@ -54,7 +59,16 @@ function Diff({ parts, sign }: { parts: DiffPart[]; sign: '-' | '+' }): ReactEle
   );
 }
 
-function RequestLine({ entry, detail }: { entry: LogEntry; detail: LogDetail | null }): ReactElement {
+/** What happened to the request line, true for every outcome: who answered it. */
+function fate(entry: LogEntry, detail: LogDetail | null): string {
+  if (entry.action === 'blocked') return 'docker-caching answered this itself (a block rule): the engine never received it.';
+  if (entry.rewrite?.engineError) return 'The engine did not answer, so nothing was pulled and no mirror was tried.';
+  if (entry.rewrite?.action === 'mirror' && detail?.forwardedPath === undefined) return 'docker-caching answered this itself: no candidate could be tried.';
+  if (entry.status === null && !entry.pending) return `Sent to the engine, which never answered${entry.error ? `: ${entry.error}` : '.'}`;
+  return 'Forwarded to the engine as received.';
+}
+
+function RequestLine({ entry, detail, loaded }: { entry: LogEntry; detail: LogDetail | null; loaded: boolean }): ReactElement {
   const before = `${entry.method} ${readablePath(entry.path)}`;
   const forwarded = detail?.forwardedPath;
   if (forwarded === undefined || forwarded === entry.path) {
@@ -62,7 +76,7 @@ function RequestLine({ entry, detail }: { entry: LogEntry; detail: LogDetail | n
       <section className="detail-section" aria-label="Request line">
         <h3>Request line</h3>
         <div className="diff-line"><code>{before}</code></div>
-        <p className="muted small">{detail ? 'Forwarded to the engine as received.' : ''}</p>
+        <p className="muted small">{loaded ? fate(entry, detail) : ''}</p>
       </section>
     );
   }
@@ -131,7 +145,9 @@ function Trace({ trace, entry }: { trace: RewriteTrace; entry: LogEntry }): Reac
         {trace.mappedTo && <><dt>Digest</dt><dd><code>{trace.mappedTo}</code></dd></>}
         {trace.source && <><dt>Came from</dt><dd><code className="source">{trace.source}</code></dd></>}
       </dl>
-      {trace.candidates.length > 0 && <Candidates trace={trace} total={entry.durationMs} />}
+      {trace.engineError
+        ? <p className="callout callout-bad" role="note"><Icon name="alert" /> <span>The Docker engine did not answer ({trace.engineError}), so no mirror was tried: this is not a mirror failure.</span></p>
+        : trace.candidates.length > 0 && <Candidates trace={trace} total={entry.durationMs} />}
       <FollowUps title="Tagged" items={trace.retag} />
       <FollowUps title="Untagged" items={trace.untag} />
     </section>
@@ -177,6 +193,55 @@ function Headers({ title, headers }: { title: string; headers: [string, string][
   );
 }
 
+/** What a pull's detail offers: its rule, its mirrors' health, its reference on the clipboard. */
+function PullActions({ entry }: { entry: LogEntry }): ReactElement | null {
+  const trace = entry.rewrite;
+  const selectRule = useApp((s) => s.selectRule);
+  const showView = useApp((s) => s.showView);
+  const [checks, check] = useMirrorChecks();
+  if (entry.route !== 'pull' || !trace) return null;
+  const mirrors = [...new Set(trace.candidates.filter((c) => c.kind === 'mirror').map((c) => registryOf(c.ref)))];
+  const reference = entry.image ?? trace.original;
+  const rule = trace.rule;
+  return (
+    <section className="detail-section" aria-label="Actions">
+      <div className="button-row">
+        {rule && (
+          <button type="button" className="button button-small" onClick={() => { selectRule(rule.index); showView('rules'); }}>
+            <Icon name="rules" /> Edit rule for {rule.from}
+          </button>
+        )}
+        {mirrors.map((mirror) => (
+          <button key={mirror} type="button" className="button button-small" disabled={checks[mirror]?.state === 'checking'}
+            onClick={() => void check(mirror)}>Check mirror {mirror}</button>
+        ))}
+        <CopyButton text={trace.original} label={`Copy the reference ${trace.original}`}>Copy reference</CopyButton>
+        <CopyButton text={`docker pull ${reference}`} label={`Copy: docker pull ${reference}`}>Copy as docker pull</CopyButton>
+      </div>
+      {mirrors.map((mirror) => checks[mirror] && <div key={mirror}><code className="small">{mirror}</code> <CheckBadge check={checks[mirror]} /></div>)}
+    </section>
+  );
+}
+
+/** This image's pulls among those the window holds. */
+function ImageSummary({ entry }: { entry: LogEntry }): ReactElement | null {
+  const held = useApp((s) => s.logHeld);
+  const original = entry.route === 'pull' ? entry.rewrite?.original : undefined;
+  // Recounted when another request is picked or the log grows, not on every update of a running pull.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `held` stands for the log model's contents, which React cannot see
+  const summary = useMemo(() => (original ? logModel.pullSummary(original) : null), [original, held]);
+  if (!original || !summary) return null;
+  return (
+    <section className="detail-section" aria-label="This image in the log">
+      <h3>This image in the log</h3>
+      <dl className="kv">
+        <dt>Pulls</dt><dd>{plural(summary.pulls, 'pull')}{summary.fellBack > 0 ? `, ${summary.fellBack} fell back` : ''}{summary.failed > 0 ? `, ${summary.failed} failed` : ''}</dd>
+        <dt>Last source</dt><dd>{summary.lastSource ? <code>{summary.lastSource}</code> : <span className="muted">none yet</span>}</dd>
+      </dl>
+    </section>
+  );
+}
+
 export function DetailPane(): ReactElement {
   useApp((s) => s.logRevision);
   const seq = useApp((s) => s.selectedSeq);
@@ -213,13 +278,15 @@ export function DetailPane(): ReactElement {
           </div>
           {entry.image && <div className="detail-image"><code>{entry.image}</code></div>}
         </div>
-        {error && (
+        {error && !entry.rewrite?.engineError && (
           <section className="detail-section" aria-label="Error">
             <div className="callout callout-bad" role="note"><Icon name="alert" /> <span>{error}</span></div>
           </section>
         )}
-        <RequestLine entry={entry} detail={detail} />
+        <PullActions entry={entry} />
+        <RequestLine entry={entry} detail={detail} loaded={loaded !== null} />
         {entry.rewrite && <Trace trace={entry.rewrite} entry={entry} />}
+        <ImageSummary entry={entry} />
         {detail && <Progress detail={detail} />}
         {loaded?.error && <p className="callout callout-bad">Could not load the details: {loaded.error}</p>}
         {loaded && !loaded.error && !detail && <p className="muted small">Headers are no longer held by the engine (its log has moved on).</p>}
@@ -230,14 +297,15 @@ export function DetailPane(): ReactElement {
   }
 
   return (
-    <aside className="detail" aria-label="Request detail" tabIndex={-1}>
+    <aside className="detail" id="request-detail" aria-label="Request detail">
       <div className="detail-bar">
-        <span className="detail-bar-title">Request</span>
+        <h2 className="detail-bar-title">Request</h2>
         <button type="button" className="icon-button" aria-label="Close detail" title="Close (Esc)" onClick={close}>
           <Icon name="close" />
         </button>
       </div>
-      <div className="detail-scroll" onKeyDown={(e) => { if (e.key === 'Escape') close(); }}>{body}</div>
+      {/* Focusable so the keyboard can scroll it; Escape closes it from anywhere (app/shortcuts.ts). */}
+      <div className="detail-scroll" tabIndex={0} role="region" aria-label="Request detail content">{body}</div>
     </aside>
   );
 }

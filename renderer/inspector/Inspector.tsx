@@ -1,6 +1,8 @@
 // The live request inspector: toolbar, the virtualised list with its status line, and the
-// detail pane for the selected request.
-import type { ReactElement } from 'react';
+// detail pane for the selected request beside it, the split between them resizable (pointer or
+// arrow keys). Below 900 px the detail covers the list instead (CSS), and the split goes.
+import { useRef, type KeyboardEvent, type PointerEvent, type ReactElement } from 'react';
+import { DETAIL_MAX, DETAIL_MIN } from '../store/ui-slice';
 import { useApp } from '../store/store';
 import { formatCount, plural } from '../ui/format';
 import { Icon } from '../ui/icons';
@@ -37,16 +39,46 @@ function StatusLine(): ReactElement {
   );
 }
 
+const KEY_STEP = 24;
+
+function Splitter(): ReactElement {
+  const width = useApp((s) => s.detailWidth);
+  const setDetailWidth = useApp((s) => s.setDetailWidth);
+  const drag = useRef<{ x: number; width: number } | null>(null);
+  const onPointerDown = (event: PointerEvent<HTMLDivElement>): void => {
+    event.currentTarget.setPointerCapture(event.pointerId);
+    drag.current = { x: event.clientX, width };
+  };
+  const onPointerMove = (event: PointerEvent<HTMLDivElement>): void => {
+    // The detail is on the right: dragging left widens it.
+    if (drag.current) setDetailWidth(drag.current.width + drag.current.x - event.clientX);
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    const next = { ArrowLeft: width + KEY_STEP, ArrowRight: width - KEY_STEP, Home: DETAIL_MAX, End: DETAIL_MIN }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    setDetailWidth(next);
+  };
+  return (
+    <div className="splitter" role="separator" aria-orientation="vertical" aria-label="Resize the request detail"
+      aria-controls="request-detail" aria-valuenow={width} aria-valuemin={DETAIL_MIN} aria-valuemax={DETAIL_MAX} tabIndex={0}
+      onPointerDown={onPointerDown} onPointerMove={onPointerMove} onPointerUp={() => { drag.current = null; }}
+      onPointerCancel={() => { drag.current = null; }} onKeyDown={onKeyDown} />
+  );
+}
+
 export function Inspector(): ReactElement {
   const detailOpen = useApp((s) => s.detailOpen && s.selectedSeq !== null);
+  const detailWidth = useApp((s) => s.detailWidth);
   return (
     <div className={`inspector${detailOpen ? ' with-detail' : ''}`} id="view-inspector" role="tabpanel" aria-labelledby="tab-inspector">
       <Toolbar />
-      <div className="inspector-body">
+      <div className="inspector-body" style={{ ['--detail-width' as string]: `${detailWidth}px` }}>
         <div className="inspector-list">
           <RequestList />
           <StatusLine />
         </div>
+        {detailOpen && <Splitter />}
         {detailOpen && <DetailPane />}
       </div>
     </div>

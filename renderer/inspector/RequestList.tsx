@@ -8,16 +8,22 @@ import { memo, useCallback, useLayoutEffect, useRef, type KeyboardEvent, type Re
 import type { LogEntry } from '../../shared/log';
 import { logModel } from '../logs/log-model';
 import { useApp } from '../store/store';
+import { FirstRun } from '../app/FirstRun';
 import { ActionBadge, EmptyState, StatusCode } from '../ui/controls';
-import { formatBytes, formatClock, formatDuration } from '../ui/format';
+import { formatClock, formatDuration } from '../ui/format';
 import { Icon } from '../ui/icons';
+import { cameFrom, sizeText } from './pull-outcome';
 
 const ROW_HEIGHT = 26;
 const OVERSCAN = 12;
 
 const rowId = (seq: number): string => `request-${seq}`;
 
-const columns = ['Time', 'Method', 'Endpoint', 'Image', 'Action', 'Status', 'Duration', 'Size'] as const;
+const columns = ['Time', 'Method', 'Endpoint', 'Image', 'Action', 'Came from / reason', 'Status', 'Duration', 'Size'] as const;
+const columnTitles: Partial<Record<(typeof columns)[number], string>> = {
+  Size: 'Pulls: the image bytes the engine downloaded. Other requests: the response size.',
+  'Came from / reason': 'Where a pull\'s image came from, or why it did not',
+};
 
 const Row = memo(function Row({ entry, position, top, selected, onPick }: {
   entry: LogEntry;
@@ -35,9 +41,10 @@ const Row = memo(function Row({ entry, position, top, selected, onPick }: {
       <span role="gridcell" className="cell cell-route" title={entry.path}>{entry.route}{entry.upgraded ? ' ⇅' : ''}</span>
       <span role="gridcell" className="cell cell-image" title={entry.image}>{entry.image ?? ''}</span>
       <span role="gridcell" className="cell cell-action"><ActionBadge action={entry.action} /></span>
+      <span role="gridcell" className={`cell cell-reason${entry.action === 'failed' ? ' cell-reason-bad' : ''}`} title={cameFrom(entry)}>{cameFrom(entry)}</span>
       <span role="gridcell" className="cell cell-status"><StatusCode status={entry.status} pending={entry.pending} /></span>
       <span role="gridcell" className="cell cell-num">{entry.pending ? '…' : formatDuration(entry.durationMs)}</span>
-      <span role="gridcell" className="cell cell-num">{formatBytes(entry.bytesOut)}</span>
+      <span role="gridcell" className="cell cell-num">{sizeText(entry)}</span>
     </div>
   );
 });
@@ -54,11 +61,11 @@ function ListEmpty(): ReactElement {
     );
   }
   return (
-    <EmptyState title="No requests yet" icon={<Icon name="plug" size={28} />}>
-      {listening
-        ? <>Point Docker at the proxy and requests show up here as they happen:<pre className="hint">export DOCKER_HOST=unix://{listening}</pre></>
-        : 'Requests show up here once the proxy is listening.'}
-    </EmptyState>
+    <div className="list-first-run">
+      <p className="empty-title">No requests yet</p>
+      <p className="muted">{listening ? 'Docker commands that go through docker-caching show up here as they happen.' : 'Requests show up here once docker-caching is listening.'}</p>
+      <FirstRun />
+    </div>
   );
 }
 
@@ -184,11 +191,11 @@ export function RequestList(): ReactElement {
 
   return (
     <div className="list-wrap">
-      <div ref={scrollRef} className="list" role="grid" aria-label="Requests" aria-rowcount={count + 1}
+      <div ref={scrollRef} className="list" role="grid" aria-label="Requests" aria-rowcount={count + 1} data-skip-target
         aria-activedescendant={activeRendered ? rowId(selectedSeq) : undefined} tabIndex={0} onKeyDown={onKeyDown} onScroll={onScroll}>
         <div className="list-sizer" style={{ height: virtualizer.getTotalSize() }}>
           <div role="row" aria-rowindex={1} className="row row-head">
-            {columns.map((c) => <span key={c} role="columnheader" className={`cell${c === 'Duration' || c === 'Size' ? ' cell-num' : ''}`}>{c}</span>)}
+            {columns.map((c) => <span key={c} role="columnheader" title={columnTitles[c]} className={`cell${c === 'Duration' || c === 'Size' ? ' cell-num' : ''}`}>{c}</span>)}
           </div>
           {items.map((item) => {
             const entry = logModel.rowAt(item.index);

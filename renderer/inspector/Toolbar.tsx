@@ -1,21 +1,21 @@
-// The inspector's toolbar: search and filters (action chips, method, status, endpoint, image,
-// "pulls only"), pause/resume, clear and export. Text filters apply after a short pause in
-// typing, since each change re-filters up to 100,000 rows.
+// The inspector's toolbar: one filter box (free words plus `image:`, `status:`, `rule:`,
+// `method:`, `endpoint:` words) beside the "pulls only" and action chips, pause/resume, clear
+// and export. The box applies after a short pause in typing, since each change re-filters up
+// to 100,000 rows.
 import { useEffect, useState, type ReactElement } from 'react';
 import type { LogAction } from '../../shared/log';
-import { isEmptyLogFilter, statusClasses, type LogFilter, type StatusClass } from '../../shared/log-filter';
+import { isEmptyLogFilter } from '../../shared/log-filter';
+import { searchBoxId } from '../app/shortcuts';
 import { useApp } from '../store/store';
 import { actionLabels } from '../ui/controls';
 import { Icon } from '../ui/icons';
 import { exportHar, exportNdjson } from './export';
-import { routeNames } from './routes';
 
 const TYPING_PAUSE_MS = 150;
 const actions = Object.keys(actionLabels) as LogAction[];
-const methods = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'];
 
-function TextFilter({ field, label, placeholder, icon }: { field: 'text' | 'image'; label: string; placeholder: string; icon?: boolean }): ReactElement {
-  const value = useApp((s) => s.filter[field]);
+function FilterBox(): ReactElement {
+  const value = useApp((s) => s.filter.text);
   const setFilter = useApp((s) => s.setFilter);
   const [draft, setDraft] = useState(value);
   // The draft follows a value changed from outside (clear filters), adjusted while rendering.
@@ -26,29 +26,21 @@ function TextFilter({ field, label, placeholder, icon }: { field: 'text' | 'imag
   }
   useEffect(() => {
     if (draft === value) return;
-    const t = setTimeout(() => setFilter({ [field]: draft } as Partial<LogFilter>), TYPING_PAUSE_MS);
+    const t = setTimeout(() => setFilter({ text: draft }), TYPING_PAUSE_MS);
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only typing restarts the pause; a new value from outside is not typing
   }, [draft]);
   return (
-    <label className={`field field-${field}`}>
-      {icon && <Icon name="search" />}
-      <input type="search" aria-label={label} placeholder={placeholder} value={draft} spellCheck={false}
+    <label className="field field-text">
+      <Icon name="search" />
+      <input type="search" id={searchBoxId.inspector} aria-label="Filter requests" aria-describedby="filter-hint" aria-keyshortcuts="/"
+        placeholder="Filter, e.g. status:failed image:redis" value={draft} spellCheck={false}
         onChange={(e) => setDraft(e.target.value)}
-        onKeyDown={(e) => { if (e.key === 'Escape' && draft) { e.stopPropagation(); setDraft(''); } }} />
+        onKeyDown={(e) => { if (e.key === 'Escape' && draft) { e.stopPropagation(); e.preventDefault(); setDraft(''); } }} />
+      <span id="filter-hint" className="sr-only">
+        Words that must all appear; image:, status:, rule:, method: and endpoint: words look only there. Press slash to come back here.
+      </span>
     </label>
-  );
-}
-
-function Select<T extends string>({ label, value, options, onChange, any }: {
-  label: string; value: readonly T[]; options: readonly T[]; onChange: (v: T[]) => void; any: string;
-}): ReactElement {
-  return (
-    <select className="select" aria-label={label} value={value[0] ?? ''}
-      onChange={(e) => onChange(e.target.value ? [e.target.value as T] : [])}>
-      <option value="">{any}</option>
-      {options.map((o) => <option key={o} value={o}>{o}</option>)}
-    </select>
   );
 }
 
@@ -101,31 +93,22 @@ export function Toolbar(): ReactElement {
   const held = useApp((s) => s.logHeld);
   return (
     <div className="toolbar" role="toolbar" aria-label="Request filters and actions">
-      <div className="toolbar-row">
-        <TextFilter field="text" label="Search requests" placeholder="Search path, image, rule, error…" icon />
-        <TextFilter field="image" label="Filter by image" placeholder="Image" />
-        <Select label="Filter by method" any="Any method" value={filter.methods} options={methods} onChange={(v) => setFilter({ methods: v })} />
-        <Select<StatusClass> label="Filter by status" any="Any status" value={filter.statusClasses} options={statusClasses} onChange={(v) => setFilter({ statusClasses: v })} />
-        <Select label="Filter by endpoint" any="Any endpoint" value={filter.routes} options={routeNames} onChange={(v) => setFilter({ routes: v })} />
-        <span className="toolbar-spacer" />
-        <button type="button" className="button" aria-pressed={paused} onClick={() => setPaused(!paused)}>
-          <Icon name={paused ? 'play' : 'pause'} /> {paused ? 'Resume' : 'Pause'}
-        </button>
-        <button type="button" className="button" disabled={held === 0} onClick={() => void clearLogs()}>
-          <Icon name="trash" /> Clear
-        </button>
-        <Exports />
-      </div>
-      <div className="toolbar-row">
-        <button type="button" className="chip chip-pulls" aria-pressed={filter.pullsOnly} onClick={() => setFilter({ pullsOnly: !filter.pullsOnly })}>
-          <Icon name="layers" size={12} /> Pulls only
-        </button>
-        <span className="toolbar-sep" aria-hidden="true" />
-        <ActionChips />
-        {!isEmptyLogFilter(filter) && (
-          <button type="button" className="link-button" onClick={resetFilter}><Icon name="close" size={12} /> Clear filters</button>
-        )}
-      </div>
+      <FilterBox />
+      <button type="button" className="chip chip-pulls" aria-pressed={filter.pullsOnly} onClick={() => setFilter({ pullsOnly: !filter.pullsOnly })}>
+        <Icon name="layers" size={12} /> Pulls only
+      </button>
+      <ActionChips />
+      {!isEmptyLogFilter(filter) && (
+        <button type="button" className="link-button" onClick={resetFilter}><Icon name="close" size={12} /> Clear filters</button>
+      )}
+      <span className="toolbar-spacer" />
+      <button type="button" className="button" aria-pressed={paused} onClick={() => setPaused(!paused)}>
+        <Icon name={paused ? 'play' : 'pause'} /> {paused ? 'Resume' : 'Pause'}
+      </button>
+      <button type="button" className="button" disabled={held === 0} onClick={() => void clearLogs()}>
+        <Icon name="trash" /> Clear
+      </button>
+      <Exports />
     </div>
   );
 }

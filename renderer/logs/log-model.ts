@@ -21,6 +21,8 @@ export class LogModel {
   dropped = 0;
   /** The newest seq received since the last clear (0: none yet). */
   lastSeq = 0;
+  /** Whether any pull went through the proxy since the last clear (the first-run checklist's last step). */
+  pullSeen = false;
 
   constructor(capacity = LOG_CAPACITY) {
     this.buffer = new LogBuffer(capacity);
@@ -41,6 +43,7 @@ export class LogModel {
       if (result.kind === 'appended') {
         if (this.lastSeq > 0 && entry.seq > this.lastSeq + 1) this.dropped += entry.seq - this.lastSeq - 1;
         this.lastSeq = entry.seq;
+        if (entry.route === 'pull') this.pullSeen = true;
         if (result.evicted) {
           this.dropped++;
           this.frontDropped += view.dropBefore(buffer.start);
@@ -60,6 +63,7 @@ export class LogModel {
     this.buffer.clear();
     this.dropped = 0;
     this.lastSeq = 0;
+    this.pullSeen = false;
     this.rebuild();
   }
 
@@ -89,6 +93,21 @@ export class LogModel {
     for (let p = 0; p < this.view.length; p++) yield this.rowAt(p);
   }
 
+  /** Every pull held of one image (by its normalised name): how many, how many fell back or failed, the last source. */
+  pullSummary(original: string): PullSummary {
+    const summary: PullSummary = { pulls: 0, fellBack: 0, failed: 0, lastSource: null };
+    const { buffer } = this;
+    for (let i = buffer.start; i < buffer.end; i++) {
+      const entry = buffer.at(i);
+      if (entry.route !== 'pull' || entry.rewrite?.original !== original) continue;
+      summary.pulls++;
+      if (entry.action === 'fell back') summary.fellBack++;
+      if (entry.action === 'failed') summary.failed++;
+      if (entry.rewrite.source) summary.lastSource = entry.rewrite.source;
+    }
+    return summary;
+  }
+
   private rebuild(): void {
     const { buffer, view } = this;
     view.clear();
@@ -96,6 +115,13 @@ export class LogModel {
     this.frontDropped = 0;
     this.epoch++;
   }
+}
+
+export interface PullSummary {
+  pulls: number;
+  fellBack: number;
+  failed: number;
+  lastSource: string | null;
 }
 
 export const logModel = new LogModel();

@@ -1,8 +1,7 @@
-// The rule editor: the save bar (Save, Revert, unsaved state), banners for changes made on
-// disk while editing and for a config file that is invalid, the rule list, the form for the
-// selected rule and "Try an image".
+// The rule editor: the save bar (Save with Ctrl/Cmd+S, Revert, unsaved state, "Saved"), banners
+// for changes made on disk while editing, a refused save and an undoable delete, the rule list,
+// the form for the selected rule and "Try an image". An invalid file is told in the alert area.
 import { useCallback, useMemo, useState, type ReactElement } from 'react';
-import { formatProblem } from '../../shared/config/validate';
 import { selectDirty } from '../store/config-slice';
 import { useApp } from '../store/store';
 import { EmptyState } from '../ui/controls';
@@ -19,7 +18,10 @@ function SaveBar(): ReactElement {
   const saveAttempted = useApp((s) => s.saveAttempted);
   const path = useApp((s) => s.saved?.path ?? '');
   const revision = useApp((s) => s.saved?.revision ?? 0);
+  const savedAt = useApp((s) => s.savedAt);
+  const fileInvalid = useApp((s) => s.saved?.error !== undefined);
   const { save, revert } = useApp.getState();
+  const showSaved = savedAt !== null;
   return (
     <div className="savebar" role="region" aria-label="Save changes">
       <div className="savebar-file">
@@ -27,12 +29,16 @@ function SaveBar(): ReactElement {
         <code className="small" title={`revision ${revision}`}>{path}</code>
       </div>
       <span className="toolbar-spacer" />
-      {dirty && <span className="unsaved" role="status"><span className="dot dot-warn" aria-hidden="true" /> Unsaved changes</span>}
+      <span role="status" className="save-state">
+        {dirty ? <span className="unsaved"><span className="dot dot-warn" aria-hidden="true" /> Unsaved changes</span>
+          : showSaved ? <span className="saved"><Icon name="check" /> Saved</span> : null}
+      </span>
       {saveAttempted && issues.length > 0 && (
         <span className="savebar-problems" role="alert">Fix {issues.length === 1 ? 'the problem' : `${issues.length} problems`} before saving</span>
       )}
       <button type="button" className="button" disabled={!dirty || saving} onClick={revert}><Icon name="undo" /> Revert</button>
-      <button type="button" className="button button-primary" disabled={!dirty || saving} onClick={() => void save()}>
+      <button type="button" className="button button-primary" disabled={!dirty || saving || fileInvalid} onClick={() => void save()}
+        aria-keyshortcuts="Control+S Meta+S" title={fileInvalid ? 'The file on disk has a problem: fix it, or replace it from the alert above' : 'Save (Ctrl+S)'}>
         <Icon name="save" /> {saving ? 'Saving…' : 'Save'}
       </button>
     </div>
@@ -41,9 +47,9 @@ function SaveBar(): ReactElement {
 
 function Banners(): ReactElement {
   const incoming = useApp((s) => s.incoming);
-  const fileError = useApp((s) => s.saved?.error);
   const saveError = useApp((s) => s.saveError);
-  const { reloadIncoming, overwriteIncoming } = useApp.getState();
+  const deleted = useApp((s) => s.deleted);
+  const { reloadIncoming, overwriteIncoming, undoDelete } = useApp.getState();
   return (
     <>
       {incoming && (
@@ -55,10 +61,10 @@ function Banners(): ReactElement {
           <button type="button" className="button button-primary" onClick={() => void overwriteIncoming()}>Save mine over it</button>
         </div>
       )}
-      {fileError && (
-        <div className="banner banner-bad" role="alert">
-          <Icon name="alert" />
-          <span>The config file on disk is invalid, so the last good rules stay in force: <code>{formatProblem(fileError)}</code></span>
+      {deleted && (
+        <div className="banner banner-info" role="status">
+          <span>Deleted the rule for <code>{deleted.rule.from || 'a new rule'}</code> (not saved yet).</span>
+          <button type="button" className="button button-small" onClick={undoDelete}><Icon name="undo" /> Undo</button>
         </div>
       )}
       {saveError && (

@@ -1,57 +1,54 @@
-// The form for one rule: name, on/off, kind (mirror or block), from, the ordered mirrors
-// (each with "Check"), the mirror options or the block message. Every change edits the
-// draft at once; problems from the shared schema show inline under their field.
-import { useId, useState, type ReactElement, type ReactNode } from 'react';
+// The form for one rule: from (first: a new rule's focus goes there, or to its empty mirror),
+// on/off, name, kind (mirror or block), the ordered mirrors (each with "Check"), the mirror
+// options or the block message. Every change edits the draft at once; problems from the shared
+// schema show inline under their field, with a one-click fix for a location written as a URL.
+import { useEffect, useId, useRef, type ReactElement, type ReactNode } from 'react';
 import { isBlockRule, type BlockRule, type MirrorRule, type Rule } from '../../shared/config/schema';
-import type { MirrorCheck as MirrorCheckResult } from '../../shared/ipc';
-import { invoke } from '../api';
 import { useApp } from '../store/store';
 import { Switch } from '../ui/controls';
 import { Icon } from '../ui/icons';
+import { CheckBadge, useMirrorChecks } from '../ui/mirror-check';
 import { moved, removed, replaced, withKind } from './draft';
 import { draftIssues, issueAt, type ConfigIssue } from './validation';
 
 /** Field paths whose problems show now: touched, non-empty, or after a save attempt. */
 export type Touched = { has(field: string): boolean; touch(field: string): void };
 
-function Field({ label, error, hint, children, id }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; id: string }): ReactElement {
+function Field({ label, error, hint, children, id, fix }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; id: string; fix?: ReactNode }): ReactElement {
   return (
     <div className={`form-field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>{label}</label>
       {children}
       {error ? <p className="field-error" id={`${id}-error`} role="alert"><Icon name="alert" size={12} /> {error}</p>
         : hint ? <p className="field-hint" id={`${id}-hint`}>{hint}</p> : null}
+      {error && fix}
     </div>
   );
 }
 
-type CheckState = { state: 'checking' } | { state: 'done'; result: MirrorCheckResult } | { state: 'error'; error: string };
+/** `https://mirror.example.com/` → `mirror.example.com`: what a registry location is without its URL parts. */
+const schemeStripped = (value: string): string | null => {
+  const scheme = /^[a-z]+:\/\//i.exec(value);
+  return scheme ? value.slice(scheme[0].length).replace(/\/+$/, '') : null;
+};
 
-function CheckBadge({ check }: { check: CheckState | undefined }): ReactElement | null {
-  if (!check) return null;
-  if (check.state === 'checking') return <span className="check check-busy" role="status">checking…</span>;
-  if (check.state === 'error') return <span className="check check-unreachable" role="status" title={check.error}>check failed: {check.error}</span>;
-  const { result } = check;
+/** The one-click fix for a location written as a URL. */
+function StripScheme({ value, onFix }: { value: string; onFix: (fixed: string) => void }): ReactElement | null {
+  const fixed = schemeStripped(value);
+  if (fixed === null || fixed === '') return null;
   return (
-    <span className={`check check-${result.state.replace(' ', '-')}`} role="status" title={result.reason}>
-      {result.state}<span className="check-reason"> · {result.reason}</span>
-    </span>
+    <button type="button" className="link-button fix-button" onClick={() => onFix(fixed)}>
+      <Icon name="check" size={12} /> Use {fixed}
+    </button>
   );
 }
 
 function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: number; issues: readonly ConfigIssue[]; touched: Touched }): ReactElement {
   const updateRule = useApp((s) => s.updateRule);
   const saveAttempted = useApp((s) => s.saveAttempted);
-  const [checks, setChecks] = useState<Record<string, CheckState>>({});
+  const [checks, check] = useMirrorChecks();
   const base = useId();
   const set = (to: string[]): void => updateRule(index, { ...rule, to });
-  const check = async (location: string): Promise<void> => {
-    setChecks((c) => ({ ...c, [location]: { state: 'checking' } }));
-    // Main checks only locations that are in the rules: the saved ones or these, being edited.
-    const draftMirrors = (useApp.getState().draft?.rules ?? []).flatMap((r) => ('to' in r ? r.to : [])).filter((to) => to !== '' && to.length <= 255);
-    const result = await invoke('mirror.check', { location, draftMirrors });
-    setChecks((c) => ({ ...c, [location]: result.ok ? { state: 'done', result: result.value } : { state: 'error', error: result.error } }));
-  };
   const listError = issueAt(issues, `rules.${index}.to`);
   return (
     <fieldset className="form-field mirrors">
@@ -68,7 +65,8 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
               <span className="mirror-n" aria-hidden="true">{i + 1}</span>
               <div className="mirror-main">
                 <div className="mirror-inputs">
-                  <input id={id} className="input mono" value={location} placeholder="localhost:5000" spellCheck={false}
+                  <input id={id} className="input mono" value={location} placeholder="e.g. localhost:5000" spellCheck={false}
+                    data-mirror-input
                     aria-label={`Mirror ${i + 1} location`} aria-invalid={show ? true : undefined}
                     aria-describedby={show ? `${id}-error` : undefined}
                     onChange={(e) => set(replaced(rule.to, i, e.target.value.trim()))}
@@ -83,6 +81,7 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
                     onClick={() => set(removed(rule.to, i))}><Icon name="close" /></button>
                 </div>
                 {show && <p className="field-error" id={`${id}-error`} role="alert"><Icon name="alert" size={12} /> {error}</p>}
+                {show && <StripScheme value={location} onFix={(fixed) => set(replaced(rule.to, i, fixed))} />}
                 <CheckBadge check={checks[location]} />
               </div>
             </li>
@@ -109,11 +108,23 @@ function Option({ label, checked, onChange, hint, disabled }: { label: string; c
 export function RuleForm({ touched }: { touched: Touched }): ReactElement | null {
   const index = useApp((s) => s.selectedRule);
   const rule = useApp((s) => s.draft?.rules[s.selectedRule]);
-  const count = useApp((s) => s.draft?.rules.length ?? 0);
   const issues = useApp((s) => draftIssues(s.draft));
   const saveAttempted = useApp((s) => s.saveAttempted);
-  const { updateRule, moveRule, duplicateRule, deleteRule } = useApp.getState();
+  const ruleKey = useApp((s) => s.ruleKeys[s.selectedRule]);
+  const focusRuleKey = useApp((s) => s.focusRuleKey);
+  const { updateRule, duplicateRule, deleteRule, focusTaken } = useApp.getState();
   const base = useId();
+  const form = useRef<HTMLElement>(null);
+
+  // A rule just added gets the focus in the first field it still needs.
+  useEffect(() => {
+    if (focusRuleKey === null || focusRuleKey !== ruleKey || !form.current) return;
+    const from = form.current.querySelector<HTMLInputElement>('[data-from-input]');
+    const emptyMirror = [...form.current.querySelectorAll<HTMLInputElement>('[data-mirror-input]')].find((input) => input.value === '');
+    (from?.value === '' ? from : emptyMirror ?? from)?.focus();
+    focusTaken();
+  }, [focusRuleKey, ruleKey, focusTaken]);
+
   if (!rule) return null;
 
   const update = (next: Rule): void => updateRule(index, next);
@@ -128,12 +139,10 @@ export function RuleForm({ touched }: { touched: Touched }): ReactElement | null
   const nameError = problem('name', rule.name ?? '');
 
   return (
-    <section className="rule-form" aria-label={`Rule ${index + 1}`}>
+    <section className="rule-form" aria-labelledby={`${base}-title`} ref={form}>
       <div className="pane-head">
-        <h2>Rule {index + 1} <span className="muted">of {count}</span></h2>
+        <h2 id={`${base}-title`}>{rule.from ? <>Rule for <code>{rule.from}</code></> : 'New rule'}{rule.name ? <span className="muted"> · {rule.name}</span> : null}</h2>
         <div className="button-row">
-          <button type="button" className="icon-button" aria-label="Move rule up" title="Move up (Alt+↑)" disabled={index === 0} onClick={() => moveRule(index, index - 1)}><Icon name="up" /></button>
-          <button type="button" className="icon-button" aria-label="Move rule down" title="Move down (Alt+↓)" disabled={index === count - 1} onClick={() => moveRule(index, index + 1)}><Icon name="down" /></button>
           <button type="button" className="button" onClick={() => duplicateRule(index)}><Icon name="duplicate" /> Duplicate</button>
           <button type="button" className="button button-danger" onClick={() => deleteRule(index)}><Icon name="trash" /> Delete</button>
         </div>
@@ -141,19 +150,28 @@ export function RuleForm({ touched }: { touched: Touched }): ReactElement | null
       {ruleError && <p className="callout callout-bad" role="alert">{ruleError}</p>}
 
       <div className="form-grid">
-        <Field label="Name (optional)" id={`${base}-name`} error={nameError} hint="A label for the tray menu and the log.">
-          <input id={`${base}-name`} className="input" value={rule.name ?? ''} placeholder="e.g. Hub cache"
-            aria-invalid={nameError ? true : undefined}
-            onChange={(e) => {
-              const { name: _old, ...rest } = rule;
-              update(e.target.value === '' ? (rest as Rule) : { ...rule, name: e.target.value });
-            }} />
+        <Field label="Images starting with" id={`${base}-from`} error={fromError}
+          fix={<StripScheme value={rule.from} onFix={(from) => update({ ...rule, from })} />}
+          hint={<>A registry, optionally with a path, such as <code>docker.io</code> (all of Docker Hub) or <code>docker.io/library</code> (its official images); <code>*.example.com</code> covers subdomains.</>}>
+          <input id={`${base}-from`} className="input mono" value={rule.from} placeholder="e.g. docker.io/library" spellCheck={false}
+            data-from-input aria-invalid={fromError ? true : undefined} aria-describedby={fromError ? `${base}-from-error` : `${base}-from-hint`}
+            onChange={(e) => update({ ...rule, from: e.target.value.trim() })}
+            onBlur={() => touched.touch(`rules.${index}.from`)} />
         </Field>
         <div className="form-field form-field-switch">
           <span className="label" aria-hidden="true">Enabled</span>
           <Switch checked={rule.enabled} label="Rule enabled" onChange={(enabled) => update({ ...rule, enabled })} />
         </div>
       </div>
+
+      <Field label="Name (optional)" id={`${base}-name`} error={nameError} hint="A label for the tray menu and the log.">
+        <input id={`${base}-name`} className="input" value={rule.name ?? ''} placeholder="e.g. Hub cache"
+          aria-invalid={nameError ? true : undefined}
+          onChange={(e) => {
+            const { name: _old, ...rest } = rule;
+            update(e.target.value === '' ? (rest as Rule) : { ...rule, name: e.target.value });
+          }} />
+      </Field>
 
       <fieldset className="form-field kind">
         <legend>When an image matches</legend>
@@ -168,14 +186,6 @@ export function RuleForm({ touched }: { touched: Touched }): ReactElement | null
           </label>
         </div>
       </fieldset>
-
-      <Field label="Images starting with" id={`${base}-from`} error={fromError}
-        hint={<>A fully-qualified prefix on path boundaries: <code>docker.io/library</code> covers <code>ubuntu</code>; <code>*.example.com</code> covers subdomains.</>}>
-        <input id={`${base}-from`} className="input mono" value={rule.from} placeholder="docker.io/library" spellCheck={false}
-          aria-invalid={fromError ? true : undefined} aria-describedby={fromError ? `${base}-from-error` : `${base}-from-hint`}
-          onChange={(e) => update({ ...rule, from: e.target.value.trim() })}
-          onBlur={() => touched.touch(`rules.${index}.from`)} />
-      </Field>
 
       {block ? (
         <BlockFields rule={rule} index={index} problem={problem} touched={touched} update={update} base={base} />

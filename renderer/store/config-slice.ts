@@ -1,6 +1,7 @@
 // The rule editor's state, HTTP Toolkit's model: `saved` is the config main runs (the truth),
 // `draft` is what the user edits; "dirty" is derived by comparing them, never stored. A newer
 // revision arriving while the draft is dirty is held in `incoming` until the user decides.
+// A deleted rule is kept until the next edit so it can be put back; a new rule asks for focus.
 import type { StateCreator } from 'zustand';
 import { type Config, type Rule } from '../../shared/config/schema';
 import type { ConfigState } from '../../shared/ipc';
@@ -24,10 +25,21 @@ export interface ConfigSlice {
   /** The user tried to save an invalid draft: show every problem, touched or not. */
   saveAttempted: boolean;
   configError: string | null;
+  /** The rule just deleted, where it was, for "Undo". */
+  deleted: { rule: Rule; index: number; key: number } | null;
+  /** The key of a rule just added: its form takes the focus once, then clears this. */
+  focusRuleKey: number | null;
+  /** When the last save from this window succeeded, for a few seconds (the "Saved" confirmation). */
+  savedAt: number | null;
   loadConfig(): Promise<void>;
   receiveConfig(state: ConfigState): void;
   updateRule(index: number, rule: Rule): void;
-  addRule(kind: RuleKind): void;
+  /** Adds a new rule of `kind`, or `preset` as it is, and selects it. */
+  addRule(kind: RuleKind, preset?: Rule): void;
+  undoDelete(): void;
+  focusTaken(): void;
+  /** After the user confirmed: the invalid file is written anew with the draft's rules. */
+  replaceInvalidFile(): Promise<boolean>;
   duplicateRule(index: number): void;
   deleteRule(index: number): void;
   moveRule(from: number, to: number): void;
@@ -42,11 +54,22 @@ export interface ConfigSlice {
 export const selectDirty = (s: AppState): boolean =>
   s.draft !== null && s.saved !== null && !sameData(s.draft, s.saved.config);
 
+/** How long "Saved" shows after a save. */
+const SAVED_NOTICE_MS = 4000;
+
 export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (set, get) => {
+  const announceSaved = (): void => {
+    const at = Date.now();
+    set({ savedAt: at });
+    setTimeout(() => {
+      if (get().savedAt === at) set({ savedAt: null });
+    }, SAVED_NOTICE_MS);
+  };
+
   const editRules = (rules: Rule[], ruleKeys: number[], selectedRule: number): void => {
     const draft = get().draft;
     if (!draft) return;
-    set({ draft: { ...draft, rules }, ruleKeys, selectedRule, saveError: null });
+    set({ draft: { ...draft, rules }, ruleKeys, selectedRule, saveError: null, deleted: null, savedAt: null });
   };
 
   const adopt = (state: ConfigState): void => {
@@ -59,6 +82,7 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
       incoming: null,
       saveError: null,
       saveAttempted: false,
+      deleted: null,
     }));
   };
 
@@ -77,6 +101,7 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
       return false;
     }
     adopt(result.value);
+    announceSaved();
     return true;
   };
 
@@ -90,6 +115,9 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     saveError: null,
     saveAttempted: false,
     configError: null,
+    deleted: null,
+    focusRuleKey: null,
+    savedAt: null,
 
     loadConfig: async () => {
       const result = await invoke('config.get');
@@ -119,11 +147,34 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
       const { draft, ruleKeys } = get();
       if (draft) editRules(replaced(draft.rules, index, rule), ruleKeys, index);
     },
-    addRule: (kind) => {
+    addRule: (kind, preset) => {
       const { draft, ruleKeys } = get();
       if (!draft) return;
-      const rule = kind === 'block' ? newBlockRule() : newMirrorRule();
-      editRules([...draft.rules, rule], [...ruleKeys, ...freshKeys(1)], draft.rules.length);
+      const rule = preset ?? (kind === 'block' ? newBlockRule() : newMirrorRule());
+      const key = freshKeys(1)[0]!;
+      editRules([...draft.rules, rule], [...ruleKeys, key], draft.rules.length);
+      set({ focusRuleKey: key });
+    },
+    undoDelete: () => {
+      const { draft, ruleKeys, deleted } = get();
+      if (!draft || !deleted) return;
+      const index = Math.min(deleted.index, draft.rules.length);
+      editRules(inserted(draft.rules, index, deleted.rule), inserted(ruleKeys, index, deleted.key), index);
+    },
+    focusTaken: () => set({ focusRuleKey: null }),
+    replaceInvalidFile: async () => {
+      const { draft } = get();
+      if (!draft) return false;
+      set({ saving: true, saveError: null });
+      const result = await invoke('config.replaceInvalidFile', { rules: draft.rules });
+      set({ saving: false });
+      if (!result.ok) {
+        set({ saveError: result.error });
+        return false;
+      }
+      adopt(result.value);
+      announceSaved();
+      return true;
     },
     duplicateRule: (index) => {
       const { draft, ruleKeys } = get();
@@ -136,7 +187,9 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     deleteRule: (index) => {
       const { draft, ruleKeys } = get();
       if (!draft || index >= draft.rules.length) return;
+      const deleted = { rule: draft.rules[index]!, index, key: ruleKeys[index]! };
       editRules(removed(draft.rules, index), removed(ruleKeys, index), Math.max(0, Math.min(index, draft.rules.length - 2)));
+      set({ deleted });
     },
     moveRule: (from, to) => {
       const { draft, ruleKeys } = get();
@@ -150,7 +203,8 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     },
     save: async () => {
       const { saved } = get();
-      return saved ? saveAgainst(saved.revision) : false;
+      // Nothing changed (Ctrl+S on a clean draft, or a move undone): nothing to write.
+      return saved && selectDirty(get()) ? saveAgainst(saved.revision) : false;
     },
     reloadIncoming: () => {
       const { incoming } = get();

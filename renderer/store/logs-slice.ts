@@ -16,6 +16,8 @@ export interface LogsSlice {
   logHeld: number;
   logShown: number;
   logDropped: number;
+  /** A pull went through the proxy (ticks the first-run checklist). */
+  logPullSeen: boolean;
   /** Requests announced while paused, not shown yet. */
   logWaiting: number;
   logError: string | null;
@@ -40,6 +42,7 @@ export const createLogsSlice: StateCreator<AppState, [], [], LogsSlice> = (set, 
     logHeld: logModel.buffer.length,
     logShown: logModel.view.length,
     logDropped: logModel.dropped,
+    logPullSeen: logModel.pullSeen,
     logWaiting: logFeed.paused ? logFeed.waiting : 0,
     logError: logFeed.error,
     paused: logFeed.paused,
@@ -57,6 +60,7 @@ export const createLogsSlice: StateCreator<AppState, [], [], LogsSlice> = (set, 
     logHeld: 0,
     logShown: 0,
     logDropped: 0,
+    logPullSeen: false,
     logWaiting: 0,
     logError: null,
     paused: false,

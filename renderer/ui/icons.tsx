@@ -15,7 +15,6 @@ const paths = {
   down: 'M6 9l6 6 6-6',
   plus: 'M12 5v14M5 12h14',
   duplicate: 'M8 8h11v11H8zM5 16V5h11',
-  grip: 'M9 6h.01M15 6h.01M9 12h.01M15 12h.01M9 18h.01M15 18h.01',
   check: 'M5 12l5 5 9-10',
   alert: 'M12 4l9 16H3zM12 10v4M12 17h.01',
   plug: 'M9 3v5M15 3v5M6 8h12v3a6 6 0 0 1-12 0zM12 17v4',

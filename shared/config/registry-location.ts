@@ -23,7 +23,7 @@ export function prefixProblem(value: string): string | undefined {
   if (value.includes('*', wildcard ? 1 : 0)) {
     return 'may use a wildcard only as `*.` at the start, as in *.example.com';
   }
-  const problem = shapeProblem(value, 'registry prefix', prefixPattern,
+  const problem = shapeProblem(value, { what: 'registry prefix', example: 'docker.io/library' }, prefixPattern,
     'must be a registry prefix such as docker.io/library, ghcr.io, localhost:5000 or *.example.com');
   if (problem !== undefined) return problem;
   const domain = firstComponent(value);
@@ -37,7 +37,7 @@ export function prefixProblem(value: string): string | undefined {
 /** Why `value` is not a valid mirror location (`to`), or undefined when it is. */
 export function mirrorProblem(value: string): string | undefined {
   if (value.includes('*')) return 'cannot contain a wildcard: a mirror is one registry location';
-  const problem = shapeProblem(value, 'mirror location', mirrorPattern,
+  const problem = shapeProblem(value, { what: 'mirror location', example: 'localhost:5000' }, mirrorPattern,
     'must be a registry location such as localhost:5000 or mirror.example.com/hub');
   if (problem !== undefined) return problem;
   const domain = firstComponent(value);
@@ -47,20 +47,21 @@ export function mirrorProblem(value: string): string | undefined {
   return undefined;
 }
 
-// Length first, so no regex ever runs on a huge string; then the usual mistakes by name.
-function shapeProblem(value: string, what: string, pattern: RegExp, otherwise: string): string | undefined {
-  if (value.length === 0) return `must not be empty: write a ${what} such as localhost:5000`;
+// Length first, so no regex ever runs on a huge string; then the usual mistakes by name. The
+// example fits the field: a prefix names where images come from, a mirror where they go.
+function shapeProblem(value: string, { what, example }: { what: string; example: string }, pattern: RegExp, otherwise: string): string | undefined {
+  if (value.length === 0) return `must not be empty: write a ${what} such as ${example}`;
   if (value.length > maxLocationLength) {
     return `is ${value.length} characters long; a ${what} is at most ${maxLocationLength}`;
   }
   if (pattern.test(value)) return undefined;
   const scheme = /^[a-z]+:\/\//i.exec(value);
-  if (scheme) return `must not start with ${scheme[0]}: write just the registry, such as ghcr.io`;
+  if (scheme) return `must not start with ${scheme[0]}: write just the registry, such as ${value.slice(scheme[0].length).replace(/\/+$/, '') || example}`;
   if (value.endsWith('/')) return 'must not end with a slash';
   const slash = value.indexOf('/');
   const path = slash === -1 ? '' : value.slice(slash + 1);
   if (value.includes('@') || path.includes(':')) {
-    return `must not include a tag or digest: a ${what} names a registry or a repository path, such as docker.io/library`;
+    return `must not include a tag or digest: a ${what} names a registry or a repository path, such as ${example}`;
   }
   if (path !== path.toLowerCase()) return 'has uppercase letters in its path: repository paths are lowercase';
   return otherwise;

@@ -140,6 +140,23 @@ export function installFakeApi(init) {
       ?? { location, state: 'reachable', reason: `HTTP 200 from http://${location}/v2/`, status: 200 }),
     'app.copyText': () => ok(undefined),
     'app.openExternal': () => ok(undefined),
+    'engine.retry': () => ok(state.status),
+    'config.openFile': () => ok(undefined),
+    'config.showInFolder': () => ok(undefined),
+    'config.replaceInvalidFile': ({ rules }) => {
+      if (!state.config.error) return { ok: false, error: 'the config file is valid now, so it was not replaced: save your rules instead' };
+      const { error: _fixed, ...rest } = state.config;
+      state.config = { ...rest, config: { ...rest.config, rules }, revision: rest.revision + 1 };
+      const { configError: _gone, ...status } = state.status;
+      state.status = status;
+      // Main's engine announces its new status after a config change.
+      queueMicrotask(() => emit('status.changed', state.status));
+      return ok(state.config);
+    },
+    'dockerContext.set': (on) => {
+      state.status = { ...state.status, dockerContextActive: on };
+      return ok(state.status);
+    },
   };
 
   const emit = (event, payload) => {
@@ -160,6 +177,11 @@ export function installFakeApi(init) {
     },
   };
 
+  // A rate limit, a dead mirror and a missing image must not look alike in the list.
+  const failureReasons = [
+    'toomanyrequests: You have reached your pull rate limit', 'dial tcp 127.0.0.1:5000: connect: connection refused', 'manifest unknown',
+  ];
+
   /** A plausible summary for the benchmark and the big-list tests: mostly routine calls, some pulls. */
   function synthetic(seq, time) {
     const r = (seq * 2654435761) % 1000;
@@ -169,11 +191,15 @@ export function installFakeApi(init) {
       const action = r < 90 ? 'redirected' : r < 105 ? 'fell back' : r < 113 ? 'failed' : 'blocked';
       return {
         ...base, method: 'POST', path: `/v1.41/images/create?fromImage=${encodeURIComponent(image)}`, route: 'pull', image,
-        status: action === 'blocked' ? 403 : 200, durationMs: 200 + (r % 900), bytesOut: 4096 + r * 311, action,
-        ...(action === 'failed' ? { error: 'every mirror failed and fallback is off' } : {}),
+        status: action === 'blocked' ? 403 : action === 'failed' ? 502 : 200, durationMs: 200 + (r % 900), bytesOut: 4096 + r * 311, action,
+        ...(action === 'redirected' ? { imageBytes: 3_000_000 + r * 97_331 } : {}),
+        ...(action === 'failed' ? { error: `docker-caching could not pull ${image}: localhost:5000/${image}: ${failureReasons[seq % 3]}; fallback to the original registry is off for this rule` } : {}),
         rewrite: {
           original: `docker.io/${image}`, rule: { index: 0, from: 'docker.io' }, action: action === 'blocked' ? 'block' : 'mirror',
-          candidates: action === 'blocked' ? [] : [{ ref: `localhost:5000/${image}`, kind: 'mirror', outcome: action === 'redirected' ? 'ok' : 'failed', startedMs: 1, durationMs: 150 }],
+          candidates: action === 'blocked' ? [] : [{
+            ref: `localhost:5000/${image}`, kind: 'mirror', outcome: action === 'redirected' ? 'ok' : 'failed', startedMs: 1, durationMs: 150,
+            ...(action === 'redirected' ? {} : { reason: failureReasons[seq % 3] }),
+          }],
           ...(action === 'redirected' ? { source: `localhost:5000/${image}` } : {}), retag: [], untag: [],
         },
       };

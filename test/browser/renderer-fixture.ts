@@ -1,7 +1,8 @@
 // Canned engine state for the renderer's browser tests: a status, a config with rules, and a
 // handful of log entries (a redirected pull with its full trace and detail, a fallback, a
 // block, a failure, routine calls), plus helpers to reach the fake bridge from a test.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { defaultConfig, type Config } from '../../shared/config/schema';
 import type { ConfigState, Status } from '../../shared/ipc';
@@ -43,7 +44,7 @@ const routine = (seq: number, over: Partial<LogEntry>): LogEntry => ({
 
 export const redirectedPull: LogEntry = routine(4, {
   method: 'POST', path: '/v1.41/images/create?fromImage=ubuntu&tag=18.04', route: 'pull', image: 'ubuntu:18.04',
-  durationMs: 2_431, bytesOut: 18_400, action: 'redirected',
+  durationMs: 2_431, bytesOut: 18_400, imageBytes: 26_700_000, action: 'redirected',
   rewrite: {
     original: 'docker.io/library/ubuntu:18.04',
     rule: { index: 0, from: 'docker.io/library', name: 'Hub official images' },
@@ -106,6 +107,27 @@ export const entries: LogEntry[] = [
   routine(12, { path: '/v1.41/images/json', route: 'list images', durationMs: 9, bytesOut: 7_450 }),
 ];
 
+/** A config file that was invalid when the app started: no rules run, the problem is reported. */
+export const fileProblem = {
+  file: configState.path, line: 4, field: 'rules.0.to',
+  message: 'must not start with https://: write just the registry, such as mirror.example.com',
+};
+export const invalidAtStart: Partial<FakeApiInit> = {
+  config: { config: { ...config, rules: [] }, revision: 1, path: configState.path, error: fileProblem },
+  status: { ...status, configError: fileProblem, dockerContextActive: false, counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 } },
+};
+
+/** The engine does not answer. */
+export const engineDown: Partial<FakeApiInit> = {
+  status: { ...status, upstream: { address: 'unix:///var/run/docker.sock', healthy: false, error: 'connect ENOENT /var/run/docker.sock' } },
+};
+
+/** A new user: nothing set up yet. */
+export const firstRun: Partial<FakeApiInit> = {
+  config: { config: { ...config, rules: [] }, revision: 1, path: configState.path },
+  status: { ...status, dockerContextActive: false, counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 } },
+};
+
 export function init(over: Partial<FakeApiInit> = {}): FakeApiInit {
   return { status, config: configState, details: { 4: redirectedDetail }, ...over };
 }
@@ -131,6 +153,33 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/screenshots/${name}.png` });
 }
 
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core in the page as it is now and fails on any serious or critical violation,
+ * naming the rule and the elements. The script is evaluated through DevTools, so the app's CSP
+ * (no inline scripts) stays as it is for the app itself.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }).axe;
+    const result = await axe.run(document);
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join(' | ')}`);
+  });
+  expect(violations, `axe-core in ${what}`).toEqual([]);
+}
+
+/** Whether the page itself scrolls (it must not: each pane scrolls on its own). */
+export function pageOverflow(page: Page): Promise<{ x: number; y: number }> {
+  return page.evaluate(() => {
+    const root = document.scrollingElement ?? document.documentElement;
+    return { x: root.scrollWidth - root.clientWidth, y: root.scrollHeight - root.clientHeight };
+  });
+}
 
 export type OpenOptions = Parameters<typeof openRenderer>[3];
 

@@ -33,16 +33,16 @@ describe('request list', () => {
   it('shows the requests main pushes, oldest first, with route, image, action, status, duration and size', async () => {
     const page = await open();
     await page.getByText('No requests yet').waitFor();
-    expect(await page.locator('.empty .hint').innerText()).toBe(`export DOCKER_HOST=unix://${SOCKET}`);
+    expect(await page.locator('.command-text').first().innerText()).toBe(`export DOCKER_HOST=unix://${SOCKET}`);
     await pushEntries(page, entries);
     await page.locator('[data-seq="12"]').waitFor();
     expect(await shownSeqs(page)).toEqual(entries.map((e) => e.seq));
     const pull = page.locator('[data-seq="4"]');
     expect(await pull.locator('[role="gridcell"]').allInnerTexts()).toEqual(
-      [expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3}$/), 'POST', 'pull', 'ubuntu:18.04', 'redirected', '200', '2.43 s', '18 KB'],
+      [expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3}$/), 'POST', 'pull', 'ubuntu:18.04', 'redirected', 'mirror mirror.internal:5000', '200', '2.43 s', '25 MB'],
     );
     expect(await page.locator('[role="columnheader"]').allInnerTexts()).toEqual(
-      ['Time', 'Method', 'Endpoint', 'Image', 'Action', 'Status', 'Duration', 'Size'],
+      ['Time', 'Method', 'Endpoint', 'Image', 'Action', 'Came from / reason', 'Status', 'Duration', 'Size'],
     );
     expect(await statusLine(page)).toContain('12 requests');
     await page.close();
@@ -58,7 +58,7 @@ describe('request list', () => {
     await pushEntries(page, [{ ...running, status: 200, pending: false, durationMs: 1_200 }]);
     await page.waitForFunction(() => document.querySelector('[data-seq="1"] .status')?.textContent === '200');
     expect(await page.locator('[role="row"][data-seq]').count()).toBe(1);
-    expect(await row.locator('[role="gridcell"]').nth(6).innerText()).toBe('1.20 s');
+    expect(await row.locator('[role="gridcell"]').nth(7).innerText()).toBe('1.20 s');
     await page.close();
   });
 
@@ -168,7 +168,7 @@ describe('request list', () => {
 });
 
 describe('filters', () => {
-  it('narrows the list by pulls only, action, method, status, endpoint, image and text', async () => {
+  it('narrows the list by pulls only, action, and the filter box\'s method:, status:, endpoint:, image: and free words', async () => {
     const page = await open();
     await pushEntries(page, entries);
     await page.locator('[data-seq="12"]').waitFor();
@@ -190,40 +190,37 @@ describe('filters', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expectSeqs(entries.map((e) => e.seq));
 
-    await page.getByLabel('Filter by method').selectOption('DELETE');
+    const box = page.getByLabel('Filter requests');
+    await box.fill('method:delete');
     await expectSeqs([11]);
-    await page.getByLabel('Filter by method').selectOption('');
-    await page.getByLabel('Filter by status').selectOption('4xx');
+    await box.fill('status:4xx');
     await expectSeqs([8, 11]);
-    await page.getByLabel('Filter by status').selectOption('');
-    await page.getByLabel('Filter by endpoint').selectOption('create container');
+    await box.fill('endpoint:create');
     await expectSeqs([6]);
-    await page.getByLabel('Filter by endpoint').selectOption('');
 
-    await page.getByLabel('Filter by image').fill('ubuntu');
+    await box.fill('image:ubuntu');
     await expectSeqs([4, 6]);
-    await page.getByLabel('Filter by image').fill('');
-    await page.getByLabel('Search requests').fill('connection refused');
+    await box.fill('connection refused');
     await expectSeqs([5, 7]);
-    await page.getByLabel('Search requests').fill('hub official');
+    await box.fill('hub official');
     await expectSeqs([4, 7]);
-    await page.getByLabel('Search requests').fill('nothing-like-this');
+    await box.fill('nothing-like-this');
     await page.getByText('No requests match these filters').waitFor();
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
     await expectSeqs(entries.map((e) => e.seq));
 
     // An entry that changes when it finishes joins or leaves the filtered view.
-    await page.getByLabel('Filter by status').selectOption('pending');
+    await box.fill('status:pending');
     await page.getByText('No requests match these filters').waitFor();
     await pushEntries(page, [{ ...entries[2]!, seq: 13, status: null, pending: true }]);
     await expectSeqs([13]);
-    await page.getByLabel('Filter by status').selectOption('5xx');
+    await box.fill('status:5xx');
     await expectSeqs([5]);
     await pushEntries(page, [{ ...entries[2]!, seq: 13, status: 502, pending: false, action: 'failed', error: 'upstream closed the connection' }]);
     await expectSeqs([5, 13]);
     await pushEntries(page, [{ ...entries[1]!, seq: 2, status: 503, action: 'failed' }]);
     await expectSeqs([2, 5, 13]);
-    await page.getByLabel('Filter by status').selectOption('');
+    await box.fill('');
     await page.getByRole('group', { name: 'Filter by action' }).getByRole('button', { name: 'passed' }).click();
     await pushEntries(page, [{ ...entries[0]!, seq: 1, status: 500, action: 'failed' }]);
     await expectSeqs([3, 6, 9, 10, 11, 12]);
@@ -347,10 +344,10 @@ describe('header strip', () => {
     const strip = page.getByLabel('Proxy status');
     expect(await strip.innerText()).toContain(SOCKET);
     expect(await strip.innerText()).toMatch(/unix:\/\/\/var\/run\/docker\.sock\s+Engine 20\.10\.24/);
-    expect(await page.getByLabel('Counters').innerText()).toMatch(/redirected\s+42[\s\S]*fell back\s+3[\s\S]*blocked\s+1[\s\S]*from mirrors\s+1\.7 GB/);
+    expect(await page.getByRole('group', { name: 'Pull counters: show these pulls' }).innerText()).toMatch(/redirected\s+42[\s\S]*fell back\s+3[\s\S]*blocked\s+1[\s\S]*failed\s+1[\s\S]*from mirrors\s+1\.7 GB/);
 
     await page.getByRole('button', { name: 'Copy socket path' }).click();
-    await page.getByText('Socket path copied').waitFor({ state: 'attached' });
+    await page.getByText('Copied').waitFor({ state: 'attached' });
     expect(await calls(page, 'app.copyText')).toEqual([SOCKET]);
 
     const master = page.getByRole('switch', { name: 'Redirect pulls through mirrors' });
@@ -361,7 +358,7 @@ describe('header strip', () => {
 
     await page.evaluate((s) => window.__fake.emit('status.changed', { ...s, enabled: true, upstream: { address: s.upstream.address, healthy: false, error: 'connection refused' } }), status);
     await page.waitForFunction(() => document.querySelector('#master-switch')?.getAttribute('aria-checked') === 'true');
-    expect(await strip.innerText()).toContain('unreachable');
+    expect(await strip.innerText()).toContain('not answering');
     await page.close();
   });
 

@@ -1,7 +1,8 @@
 // The rule editor, built, in Debian's Chromium under the app's CSP, with a fake bridge: the
-// form edits a draft validated live by the shared schema, Save sends it with the base
-// revision, Revert restores it, changes on disk are announced, reordering works by keyboard,
-// buttons and drag, "Try an image" runs the shared planPull, "Check" asks main about a mirror.
+// form edits a draft validated live by the shared schema, Save (or Ctrl+S) sends it with the
+// base revision, Revert restores it, changes on disk are announced, the list reads as the rules
+// match (most specific first) and reorders only rules that tie, "Try an image" runs the shared
+// planPull on the draft, "Check" asks main about a mirror.
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config/schema';
@@ -20,6 +21,9 @@ async function openRules(options: OpenOptions = {}, over: Parameters<typeof init
 
 const ruleItems = (page: Page): Locator => page.getByRole('list', { name: /Rules/ }).locator(':scope > li');
 const ruleFroms = (page: Page): Promise<string[]> => page.locator('.rule-from').allInnerTexts();
+/** The list button of the rule with this prefix (the nth of them when several share it). */
+const pick = (page: Page, from: string, nth = 0): Locator =>
+  ruleItems(page).filter({ has: page.locator('.rule-from', { hasText: new RegExp(`^${from.replace(/[.*]/g, '\\$&')}$`) }) }).nth(nth).locator('.rule-select');
 const form = (page: Page): Locator => page.locator('.rule-form');
 const saves = async (page: Page): Promise<{ config: Config; baseRevision: number }[]> =>
   (await calls(page, 'config.save')) as { config: Config; baseRevision: number }[];
@@ -28,18 +32,19 @@ const unsaved = (page: Page): Locator => page.getByRole('status').filter({ hasTe
 describe('rule form', () => {
   it('edits the selected rule and saves the draft against the revision it started from', async () => {
     const page = await openRules();
-    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'ghcr.io', 'docker.io/badcorp']);
+    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'docker.io/badcorp', 'ghcr.io']);
     expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
 
-    await ruleItems(page).nth(1).getByRole('button').first().click();
+    await pick(page, 'ghcr.io').click();
     await form(page).getByLabel('Images starting with').fill('ghcr.io/org');
     await form(page).getByLabel('Fall back to the original registry').check();
     await unsaved(page).waitFor();
     expect(await page.getByRole('tab', { name: /Rules/ }).innerText()).toContain('Rules');
     expect(await page.locator('.tab-dot').count()).toBe(1);
 
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.keyboard.press('Control+s');
     await unsaved(page).waitFor({ state: 'detached' });
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     const [saved] = await saves(page);
     expect(saved!.baseRevision).toBe(7);
     expect(saved!.config.rules[1]).toEqual({ ...config.rules[1], from: 'ghcr.io/org', fallback: true });
@@ -83,7 +88,7 @@ describe('rule form', () => {
 
   it('turns a mirror rule into a block rule with its message', async () => {
     const page = await openRules();
-    await ruleItems(page).nth(1).getByRole('button').first().click();
+    await pick(page, 'ghcr.io').click();
     await form(page).getByLabel('Block the pull').check();
     expect(await form(page).getByLabel('Mirror 1 location').count()).toBe(0);
     await page.getByRole('button', { name: 'Save' }).click();
@@ -123,50 +128,71 @@ describe('rule form', () => {
 });
 
 describe('rule list', () => {
-  it('adds, duplicates and deletes rules', async () => {
+  it('adds (focus in its first field), duplicates, deletes and undoes a delete', async () => {
     const page = await openRules();
     await page.getByRole('button', { name: 'Mirror rule' }).click();
     expect(await ruleItems(page).count()).toBe(4);
-    expect(await page.locator('.rule-form h2').innerText()).toMatch(/Rule 4\s+of 4/);
-    await form(page).getByLabel('Images starting with').fill('quay.io');
+    expect(await page.locator('.rule-form h2').innerText()).toBe('New rule');
+    expect(await page.evaluate(() => document.activeElement?.hasAttribute('data-from-input'))).toBe(true);
+    await page.keyboard.type('quay.io');
     await form(page).getByLabel('Mirror 1 location').fill('quay-cache.internal');
     await form(page).getByRole('button', { name: 'Duplicate' }).click();
-    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'ghcr.io', 'docker.io/badcorp', 'quay.io', 'quay.io']);
-    await ruleItems(page).first().getByRole('button').first().click();
+    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'docker.io/badcorp', 'ghcr.io', 'quay.io', 'quay.io']);
+    await pick(page, 'docker.io/library').click();
     await form(page).getByRole('button', { name: 'Delete' }).click();
-    expect(await ruleFroms(page)).toEqual(['ghcr.io', 'docker.io/badcorp', 'quay.io', 'quay.io']);
+    expect(await ruleFroms(page)).toEqual(['docker.io/badcorp', 'ghcr.io', 'quay.io', 'quay.io']);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'docker.io/badcorp', 'ghcr.io', 'quay.io', 'quay.io']);
+    await pick(page, 'docker.io/library').click();
+    await form(page).getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('button', { name: 'Save' }).click();
     await unsaved(page).waitFor({ state: 'detached' });
     expect((await saves(page))[0]!.config.rules.map((r) => r.from)).toEqual(['ghcr.io', 'docker.io/badcorp', 'quay.io', 'quay.io']);
+    expect(await page.getByRole('button', { name: 'Undo' }).count()).toBe(0);
     await page.close();
   });
 
-  it('reorders with Alt+Arrow keys, the move buttons and drag and drop', async () => {
-    const page = await openRules();
-    const first = ruleItems(page).first().getByRole('button').first();
-    await first.focus();
-    await page.keyboard.press('Alt+ArrowDown');
-    expect(await ruleFroms(page)).toEqual(['ghcr.io', 'docker.io/library', 'docker.io/badcorp']);
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('docker.io/library');
-    await page.keyboard.press('Alt+ArrowDown');
-    expect(await ruleFroms(page)).toEqual(['ghcr.io', 'docker.io/badcorp', 'docker.io/library']);
-    await page.keyboard.press('ArrowUp');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('docker.io/badcorp');
+  it('lists the most specific prefix first, says so, and offers reordering only where prefixes tie', async () => {
+    const tied: Config = {
+      ...config,
+      rules: [
+        { ...config.rules[0]!, from: 'docker.io', name: 'All of Hub' },
+        config.rules[1]!,
+        { ...config.rules[0]!, from: 'docker.io/library', name: 'Hub official images' },
+        { ...config.rules[0]!, from: 'docker.io/library', name: 'Second official', to: ['backup.internal'] },
+      ],
+    };
+    const page = await openRules({}, { config: { ...configState, config: tied } });
+    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'docker.io/library', 'docker.io', 'ghcr.io']);
+    expect(await page.locator('.rule-list .pane-head').innerText()).toContain('The most specific prefix wins');
+    // Only the two rules for docker.io/library can move, and only past each other.
+    expect(await page.getByRole('button', { name: /earlier|later/ }).count()).toBe(4);
+    await screenshot(page, 'rules-by-specificity');
+    await pick(page, 'docker.io').focus();
+    await page.keyboard.press('Alt+ArrowUp');
+    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'docker.io/library', 'docker.io', 'ghcr.io']);
+    expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
 
-    await form(page).getByRole('button', { name: 'Move rule up' }).click();
-    expect(await ruleFroms(page)).toEqual(['docker.io/badcorp', 'ghcr.io', 'docker.io/library']);
-
-    await ruleItems(page).nth(2).dragTo(ruleItems(page).nth(0), { targetPosition: { x: 40, y: 4 } });
-    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'docker.io/badcorp', 'ghcr.io']);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Move Second official earlier' }).click();
+    expect(await page.locator('.rule-name').allInnerTexts()).toEqual(['Second official', 'Hub official images', 'All of Hub']);
+    expect(await page.locator('.rule-tie').first().innerText()).toBe('wins over the other rule for this prefix');
+    await unsaved(page).waitFor();
+    // Moving it back leaves nothing to save: no file is rewritten.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Second official');
+    await page.keyboard.press('Alt+ArrowDown');
+    expect(await page.locator('.rule-name').allInnerTexts()).toEqual(['Hub official images', 'Second official', 'All of Hub']);
     await unsaved(page).waitFor({ state: 'detached' });
-    expect((await saves(page))[0]!.config.rules.map((r) => r.from)).toEqual(['docker.io/library', 'docker.io/badcorp', 'ghcr.io']);
+    expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await page.keyboard.press('Control+s');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('All of Hub');
+    expect(await saves(page)).toEqual([]);
     await page.close();
   });
 
   it('switches a rule off from the list', async () => {
     const page = await openRules();
-    await page.getByRole('switch', { name: 'Rule 3 enabled' }).click();
+    await page.getByRole('switch', { name: 'docker.io/badcorp enabled' }).click();
     await unsaved(page).waitFor();
     await page.getByRole('button', { name: 'Save' }).click();
     await unsaved(page).waitFor({ state: 'detached' });
@@ -198,7 +224,7 @@ describe('changes from elsewhere', () => {
     expect(await form(page).getByLabel('Name (optional)').inputValue()).toBe('Mine');
     await banner.getByRole('button', { name: 'Load from disk' }).click();
     await banner.waitFor({ state: 'detached' });
-    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'ghcr.io/edited', 'docker.io/badcorp']);
+    expect(await ruleFroms(page)).toEqual(['docker.io/library', 'docker.io/badcorp', 'ghcr.io/edited']);
     expect(await form(page).getByLabel('Name (optional)').inputValue()).toBe('Hub official images');
     await unsaved(page).waitFor({ state: 'detached' });
     await page.close();
@@ -272,8 +298,19 @@ describe('try an image', () => {
 
     await input.fill('ghcr.io/org/app:1.2');
     expect(await candidates(page)).toEqual(['ghcr-cache.internal/org/app:1.2']);
-    await ruleItems(page).nth(1).getByRole('button').first().click();
+    expect(await tryImage(page).locator('.tag-unsaved').count()).toBe(0);
+    await pick(page, 'ghcr.io').click();
     await form(page).getByLabel('Fall back to the original registry').check();
+    expect(await candidates(page)).toEqual(['ghcr-cache.internal/org/app:1.2', 'ghcr.io/org/app:1.2']);
+    // The preview is the draft's, the rule is marked unsaved, and the saved rules' outcome is told too.
+    expect(await tryImage(page).locator('.tag-unsaved').textContent()).toBe('unsaved');
+    expect(await tryImage(page).innerText()).toContain('With the saved rules: Rule 2 (from ghcr.io) sends ghcr.io/org/app:1.2 to ghcr-cache.internal/org/app:1.2, and never to the original registry.');
+    // A draft rule with a problem is left out of the preview, and said so.
+    await form(page).getByLabel('Mirror 1 location').fill('https://ghcr-cache.internal');
+    expect(await tryImage(page).innerText()).toContain('One edited rule has a problem and is left out until fixed.');
+    expect(await candidates(page)).toEqual(['ghcr.io/org/app:1.2']);
+    await form(page).getByRole('button', { name: 'Use ghcr-cache.internal' }).click();
+    expect(await form(page).getByLabel('Mirror 1 location').inputValue()).toBe('ghcr-cache.internal');
     expect(await candidates(page)).toEqual(['ghcr-cache.internal/org/app:1.2', 'ghcr.io/org/app:1.2']);
 
     await input.fill('badcorp/miner');
@@ -315,7 +352,7 @@ describe('check mirror', () => {
     await rows.nth(1).locator('.check-needs-login').waitFor();
     expect(await rows.nth(0).locator('.check').innerText()).toBe('reachable · HTTP 200 from http://localhost:5000/v2/');
     expect(await rows.nth(1).locator('.check').innerText()).toBe('needs login · HTTP 401 from https://mirror.internal:5000/v2/');
-    await ruleItems(page).nth(1).getByRole('button').first().click();
+    await pick(page, 'ghcr.io').click();
     await form(page).getByRole('button', { name: 'Check mirror 1' }).click();
     expect(await form(page).locator('.check-unreachable').innerText()).toBe('unreachable · connection refused');
     expect((await calls(page, 'mirror.check')).map((c) => (c as { location: string }).location)).toEqual(['localhost:5000', 'mirror.internal:5000/hub', 'ghcr-cache.internal']);

@@ -28,6 +28,8 @@ export interface OpenAppOptions {
   viewport?: { width: number; height: number };
   /** Folder served as the app's files; default the built renderer, dist/renderer. */
   root?: string;
+  /** What switching the docker context does; by default it is only recorded. */
+  useDockerContext?: (on: boolean) => string | undefined;
 }
 
 export interface OpenedApp {
@@ -41,6 +43,11 @@ export interface OpenedApp {
   /** Links the page asked main to open in the browser, and text it copied. */
   openedExternally: string[];
   copied: string[];
+  /** Files main opened with the desktop's default application, and files shown in a folder. */
+  openedPaths: string[];
+  shownInFolder: string[];
+  /** The docker-context switches the page asked for. */
+  contextSwitches: boolean[];
   /** Uncaught errors and console errors (CSP violations among them) seen in the page. */
   errors: string[];
   close(): Promise<void>;
@@ -155,12 +162,24 @@ export async function openApp(engine: Engine, opts: OpenAppOptions = {}): Promis
 
     const openedExternally: string[] = [];
     const copied: string[] = [];
+    const openedPaths: string[] = [];
+    const shownInFolder: string[] = [];
+    const contextSwitches: boolean[] = [];
     const events = new EngineEvents(engine);
     const ipcMain = new DispatchingIpcMain();
     const unregister = registerIpc(ipcMain, engineHandlers(engine, {
       openExternal: async (url) => void openedExternally.push(url),
       copyText: (text) => void copied.push(text),
       logsCleared: () => events.logsCleared(),
+      openPath: async (path) => {
+        openedPaths.push(path);
+        return '';
+      },
+      showItemInFolder: (path) => void shownInFolder.push(path),
+      useDockerContext: (on) => {
+        contextSwitches.push(on);
+        return opts.useDockerContext?.(on);
+      },
     }), (url) => isAppUrl(url, origin));
     cleanups.push(() => {
       unregister();
@@ -201,6 +220,9 @@ export async function openApp(engine: Engine, opts: OpenAppOptions = {}): Promis
       delivered,
       openedExternally,
       copied,
+      openedPaths,
+      shownInFolder,
+      contextSwitches,
       errors,
       close,
     };

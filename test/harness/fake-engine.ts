@@ -1,8 +1,8 @@
 // A small in-memory Engine for shell and bridge tests: the real LogStore, a config handle
 // that validates with the shared schema but keeps everything in memory, a settable status.
 // Never touches a socket or a file.
-import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
-import { configSchema, defaultConfig, type Config } from '../../shared/config/schema';
+import type { ConfigProblem, ConfigState, MirrorCheck, Status } from '../../shared/ipc';
+import { configSchema, defaultConfig, type Config, type Rule } from '../../shared/config/schema';
 import type { LogDetail } from '../../shared/log';
 import type { ConfigHandle, Engine } from '../../main/engine/engine';
 import { LogStore } from '../../main/engine/log/log-store';
@@ -24,6 +24,20 @@ export class FakeConfig implements ConfigHandle {
       throw new Error(`the config changed since you loaded it (revision ${this.state.revision}, yours ${baseRevision}): reload it, then save again`);
     }
     return this.replace(configSchema.parse(config));
+  }
+
+  async replaceInvalidFile(rules: Rule[]): Promise<ConfigState> {
+    if (!this.state.error) throw new Error('the config file is valid now, so it was not replaced: save your rules instead');
+    const { error: _fixed, ...rest } = this.state;
+    this.state = rest;
+    return this.replace({ ...this.state.config, rules });
+  }
+
+  /** The file "on disk" turned invalid (the running config stays). */
+  breakFile(error: ConfigProblem): ConfigState {
+    this.state = { ...this.state, error, revision: this.state.revision + 1 };
+    for (const listener of this.listeners) listener(this.state);
+    return this.state;
   }
 
   async setEnabled(enabled: boolean): Promise<ConfigState> {
@@ -65,6 +79,8 @@ export class FakeEngine implements Engine {
   readonly logs: LogStore;
   readonly config: FakeConfig;
   readonly mirrorChecks: string[] = [];
+  /** Times the window asked for the engine again (Retry). */
+  upstreamRechecks = 0;
   stopped = false;
   private current: Status;
   private readonly statusListeners = new Set<(status: Status) => void>();
@@ -92,6 +108,11 @@ export class FakeEngine implements Engine {
   async checkMirror(location: string): Promise<MirrorCheck> {
     this.mirrorChecks.push(location);
     return { location, state: 'reachable', reason: `HTTP 200 from http://${location}/v2/`, status: 200 };
+  }
+
+  async recheckUpstream(): Promise<Status> {
+    this.upstreamRechecks++;
+    return this.current;
   }
 
   async stop(): Promise<void> {

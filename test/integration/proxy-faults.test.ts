@@ -58,6 +58,36 @@ describe('when the engine is down', () => {
   });
 });
 
+describe('a pull while the engine is down', () => {
+  it('says once that the engine did not answer, and tries no further mirror', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-down-pull-'));
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, 'version: 1\nrules:\n  - from: docker.io\n    to: [localhost:5999, mirror.example.com]\n');
+    const serve = await startServe({ upstream: `unix://${join(dir, 'engine.sock')}`, config });
+    try {
+      const res = await new Promise<IncomingMessage & { text: Promise<string> }>((resolve, reject) => {
+        request({ socketPath: serve.socket, method: 'POST', path: '/v1.41/images/create?fromImage=ubuntu&tag=18.04' }, (r) => {
+          const text = new Promise<string>((ok) => {
+            let body = '';
+            r.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => ok(body));
+          });
+          resolve(Object.assign(r, { text }));
+        }).on('error', reject).end();
+      });
+      expect(res.statusCode).toBe(502);
+      const message = JSON.parse(await res.text).message as string;
+      expect(message).toMatch(/^the Docker engine did not answer \(.+\), so docker-caching could not pull ubuntu:18\.04: is Docker running\?$/);
+      expect(message).not.toContain('mirror.example.com');
+      const logged = await serve.waitForEntry((e) => e.route === 'pull');
+      expect(logged.action).toBe('failed');
+      expect(logged.rewrite?.engineError).toBeTruthy();
+      expect(logged.rewrite?.candidates).toHaveLength(1);
+    } finally {
+      await serve.stop();
+    }
+  });
+});
+
 describe('when the engine dies mid-stream', () => {
   it('ends the client\'s stream with an error', async () => {
     const dockerd = await startDockerd([]);

@@ -146,7 +146,7 @@ describe('config schema', () => {
     ['bitnami/redis', 'starts with "bitnami", which is not a registry domain (no dot, no port, not localhost): write the full prefix, such as docker.io/bitnami/redis'],
     ['docker.io/Library', 'has uppercase letters in its path: repository paths are lowercase'],
     ['docker.io/', 'must not end with a slash'],
-    ['', 'must not be empty: write a registry prefix such as localhost:5000'],
+    ['', 'must not be empty: write a registry prefix such as docker.io/library'],
     ['foo.*.com', 'may use a wildcard only as `*.` at the start, as in *.example.com'],
     ['*example.com', 'may use a wildcard only as `*.` at the start, as in *.example.com'],
     ['docker.io//library', 'must be a registry prefix such as docker.io/library, ghcr.io, localhost:5000 or *.example.com'],
@@ -158,7 +158,9 @@ describe('config schema', () => {
   it.each([
     ['*.mirror.example.com', 'cannot contain a wildcard: a mirror is one registry location'],
     ['mirror', 'starts with "mirror", which is not a registry domain (no dot, no port, not localhost), so Docker would read it as a Docker Hub repository: write a host such as mirror:5000'],
-    ['localhost:5000/hub:latest', 'must not include a tag or digest: a mirror location names a registry or a repository path, such as docker.io/library'],
+    ['localhost:5000/hub:latest', 'must not include a tag or digest: a mirror location names a registry or a repository path, such as localhost:5000'],
+    ['https://mirror.example.com/', 'must not start with https://: write just the registry, such as mirror.example.com'],
+    ['', 'must not be empty: write a mirror location such as localhost:5000'],
   ])('rejects the mirror location %j', (to, message) => {
     expect(issuesOf(withRule({ from: 'docker.io', to }))).toEqual([`rules.0.to: ${message}`]);
   });

@@ -212,6 +212,23 @@ describe('saving from the app', () => {
     expect(await fs.readFile(file, 'utf8')).toBe(broken);
   });
 
+  it('replaces an invalid file with the rules given, only when asked and only while it is invalid', async () => {
+    const broken = 'version: 1\nrules:\n  - from: docker.io\n    to: https://mirror.example\n';
+    await fs.writeFile(file, broken);
+    const store = await ConfigStore.open(file, { allowInvalid: true });
+    stores.push(store);
+    expect(store.get()).toMatchObject({ config: { rules: [] }, error: { line: 4 } });
+    const rules = configSchema.parse({ version: 1, rules: [{ from: 'docker.io', to: 'mirror.example' }] }).rules;
+    const replaced = await store.replaceInvalidFile(rules);
+    expect(replaced.error).toBeUndefined();
+    expect(replaced.config.rules).toEqual(rules);
+    const reread = await ConfigStore.open(file);
+    stores.push(reread);
+    expect(reread.get().config.rules).toEqual(rules);
+    await expect(store.replaceInvalidFile([])).rejects.toThrow('the config file is valid now, so it was not replaced: save your rules instead');
+    expect(store.get().config.rules).toEqual(rules);
+  });
+
   it('refuses an invalid config, naming the field', async () => {
     await fs.writeFile(file, hubRule);
     const store = await open();

@@ -74,6 +74,32 @@ describe('log filter', () => {
     expect(matchesLogFilter(pull, filter({ text: '   ' }))).toBe(true);
   });
 
+  it('reads image:, status:, rule:, method: and endpoint: words as fields, beside free words', () => {
+    const failed = entry({ seq: 3, method: 'POST', route: 'pull', image: 'redis:7', status: 502, action: 'failed', error: 'connection refused' });
+    const fellBack = { ...pull, seq: 4, action: 'fell back' as const };
+    const matches = (text: string, e: LogEntry) => matchesLogFilter(e, filter({ text }));
+    expect(matches('image:ubuntu', pull)).toBe(true);
+    expect(matches('image:redis', pull)).toBe(false);
+    // "docker" appears in the rule, not in the image as written or rewritten: a field word looks only at its field.
+    expect(matches('image:hub', pull)).toBe(false);
+    expect(matches('hub', pull)).toBe(true);
+    expect(matches('status:failed', failed)).toBe(true);
+    expect(matches('status:failed', pull)).toBe(false);
+    expect(matches('status:5xx', failed)).toBe(true);
+    expect(matches('status:502', failed)).toBe(true);
+    expect(matches('status:fell-back', fellBack)).toBe(true);
+    expect(matches('status:fellback', fellBack)).toBe(true);
+    expect(matches('rule:docker.io/library', pull)).toBe(true);
+    expect(matches('rule:hub', pull)).toBe(true);
+    expect(matches('rule:ghcr', pull)).toBe(false);
+    expect(matches('rule:docker', failed)).toBe(false);
+    expect(matches('method:post', pull)).toBe(true);
+    expect(matches('method:get', pull)).toBe(false);
+    expect(matches('endpoint:pull status:redirected 18.04', pull)).toBe(true);
+    expect(matches('status:', failed)).toBe(true);
+    expect(matches('nofield:x', pull)).toBe(false);
+  });
+
   it('combines criteria with and', () => {
     const f = compileLogFilter(filter({ pullsOnly: true, actions: ['redirected'], image: 'ubuntu', statusClasses: ['2xx'] }));
     expect(f(pull)).toBe(true);

@@ -60,6 +60,17 @@ describe('LogStore', () => {
     expect('requestHeaders' in snap[0]!).toBe(false);
   });
 
+  it('gives a pull summary the image bytes downloaded, not the progress itself', () => {
+    const store = new LogStore(10);
+    const pull = store.begin({ ...entry('/images/create?fromImage=ubuntu'), route: 'pull', bytesOut: 18_400 });
+    expect('imageBytes' in store.snapshot()[0]!).toBe(false);
+    pull.progress = { layers: 2, layersDone: 2, bytesTotal: 29_000_000, bytesDone: 29_000_000 };
+    store.end(pull);
+    const [summary] = store.snapshot();
+    expect(summary).toMatchObject({ bytesOut: 18_400, imageBytes: 29_000_000 });
+    expect('progress' in summary!).toBe(false);
+  });
+
   it('clear forgets retained entries but keeps numbering', () => {
     const store = new LogStore(10);
     store.begin(entry('/a'));

@@ -29,9 +29,14 @@ class FakeIpcMain implements IpcMainLike {
 
 const page = 'app://docker-caching/index.html#inspector';
 
+const fakeDesktop = () => ({
+  openExternal: vi.fn(async () => {}), copyText: vi.fn(), logsCleared: vi.fn(),
+  openPath: vi.fn(async (_path: string) => ''), showItemInFolder: vi.fn(), useDockerContext: vi.fn((_on: boolean): string | undefined => undefined),
+}) satisfies DesktopServices;
+
 function setup() {
   const engine = new FakeEngine();
-  const desktop: DesktopServices = { openExternal: vi.fn(async () => {}), copyText: vi.fn(), logsCleared: vi.fn() };
+  const desktop = fakeDesktop();
   const ipc = new FakeIpcMain();
   const unregister = registerIpc(ipc, engineHandlers(engine, desktop), (url) => isAppUrl(url));
   return { engine, desktop, ipc, unregister };
@@ -114,6 +119,43 @@ describe('IPC registration', () => {
     expect(await ipc.invoke('app.openExternal', page, 'http://github.com/')).toMatchObject({ ok: false });
     expect(desktop.openExternal).toHaveBeenCalledTimes(1);
   });
+
+  it('opens and shows the config file main knows, and takes no path from the page', async () => {
+    const { ipc, engine, desktop } = setup();
+    const path = engine.config.get().path;
+    expect(await ipc.invoke('config.openFile', page)).toEqual({ ok: true });
+    expect(desktop.openPath).toHaveBeenCalledWith(path);
+    expect(await ipc.invoke('config.showInFolder', page)).toEqual({ ok: true });
+    expect(desktop.showItemInFolder).toHaveBeenCalledWith(path);
+    expect(await ipc.invoke('config.openFile', page, '/etc/shadow')).toMatchObject({ ok: false, error: /^invalid request for config\.openFile/ });
+    expect(desktop.openPath).toHaveBeenCalledTimes(1);
+    desktop.openPath.mockResolvedValueOnce('No application is registered for this file');
+    expect(await ipc.invoke('config.openFile', page)).toEqual({ ok: false, error: `could not open ${path}: No application is registered for this file` });
+  });
+
+  it('replaces the config file only while it is invalid, with rules the schema accepts', async () => {
+    const { ipc, engine } = setup();
+    const rules = [{ from: 'docker.io', to: ['localhost:5000'] }];
+    expect(await ipc.invoke('config.replaceInvalidFile', page, { rules })).toEqual({ ok: false, error: 'the config file is valid now, so it was not replaced: save your rules instead' });
+    engine.config.breakFile({ file: engine.config.get().path, line: 3, message: 'rules.0.to: must be a registry location' });
+    expect(await ipc.invoke('config.replaceInvalidFile', page, { rules: [{ from: 'docker.io', to: ['https://x'] }] })).toMatchObject({ ok: false, error: /^invalid request for config\.replaceInvalidFile: rules\.0/ });
+    expect(await ipc.invoke('config.replaceInvalidFile', page, { rules, upstream: 'tcp://evil:2375' })).toMatchObject({ ok: false, error: /^invalid request/ });
+    const reply = (await ipc.invoke('config.replaceInvalidFile', page, { rules })) as { ok: true; value: { config: { rules: unknown[] }; error?: unknown } };
+    expect(reply.ok).toBe(true);
+    expect(reply.value.error).toBeUndefined();
+    expect(reply.value.config.rules).toMatchObject([{ from: 'docker.io', to: ['localhost:5000'] }]);
+  });
+
+  it('asks the engine again on Retry and switches the docker context, saying why it could not', async () => {
+    const { ipc, engine, desktop } = setup();
+    expect(await ipc.invoke('engine.retry', page)).toEqual({ ok: true, value: engine.status() });
+    expect(engine.upstreamRechecks).toBe(1);
+    expect(await ipc.invoke('dockerContext.set', page, true)).toEqual({ ok: true, value: engine.status() });
+    expect(desktop.useDockerContext).toHaveBeenCalledWith(true);
+    expect(await ipc.invoke('dockerContext.set', page, 'on')).toMatchObject({ ok: false });
+    desktop.useDockerContext.mockReturnValueOnce('cannot point docker commands at docker-caching: the proxy is not listening');
+    expect(await ipc.invoke('dockerContext.set', page, true)).toEqual({ ok: false, error: 'cannot point docker commands at docker-caching: the proxy is not listening' });
+  });
 });
 
 describe('what the renderer can reach (a real engine, config file and socket)', () => {
@@ -123,7 +165,7 @@ describe('what the renderer can reach (a real engine, config file and socket)', 
     writeFileSync(configPath, config);
     const engine = await startEngine({ configPath, listen: join(home, 'd.sock'), upstream: `unix://${join(home, 'no-engine.sock')}`, env: {}, home });
     const ipc = new FakeIpcMain();
-    registerIpc(ipc, engineHandlers(engine, { openExternal: vi.fn(async () => {}), copyText: vi.fn(), logsCleared: vi.fn() }), (url) => isAppUrl(url));
+    registerIpc(ipc, engineHandlers(engine, fakeDesktop()), (url) => isAppUrl(url));
     return {
       engine, ipc, configPath,
       async close() {

@@ -6,7 +6,7 @@
 // disk, or the file turning invalid (or valid again).
 import type { Document } from 'yaml';
 import type { ConfigProblem, ConfigState } from '../../../shared/ipc';
-import { defaultConfig, sameConfig, type Config } from '../../../shared/config/schema';
+import { defaultConfig, sameConfig, type Config, type Rule } from '../../../shared/config/schema';
 import { formatProblem, validateConfig } from '../../../shared/config/validate';
 import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile, type ConfigFileRead, type ConfigFileWatcher } from './config-file';
 import type { ConfigHandle } from '../engine';
@@ -72,6 +72,20 @@ export class ConfigStore implements ConfigHandle {
     });
   }
 
+  /**
+   * The way out of an invalid file the user cannot (or will not) fix by hand: writes the file
+   * anew with the running settings and these rules. Refused while the file is valid, so it can
+   * never overwrite a good file behind an editor's back (that is what `save` is for).
+   */
+  replaceInvalidFile(rules: Rule[]): Promise<ConfigState> {
+    return this.serially(() => {
+      if (this.error === undefined) throw new Error('the config file is valid now, so it was not replaced: save your rules instead');
+      // The broken file's document is not kept: its comments cannot be carried over reliably.
+      this.doc = null;
+      return this.write({ ...this.config, rules }, { overwriteInvalid: true });
+    });
+  }
+
   setEnabled(enabled: boolean): Promise<ConfigState> {
     return this.serially(() => this.write({ ...this.config, enabled }));
   }
@@ -97,8 +111,8 @@ export class ConfigStore implements ConfigHandle {
     this.watcher = undefined;
   }
 
-  private async write(draft: Config): Promise<ConfigState> {
-    if (this.error !== undefined && !this.deleted) {
+  private async write(draft: Config, opts: { overwriteInvalid?: boolean } = {}): Promise<ConfigState> {
+    if (this.error !== undefined && !opts.overwriteInvalid && !this.deleted) {
       throw new Error(
         `the config file has an error, and saving now would overwrite the edit in progress: ${formatProblem(this.error)}; fix the file first`,
       );
@@ -108,7 +122,7 @@ export class ConfigStore implements ConfigHandle {
       const issues = checked.issues.map((issue) => (issue.field ? `${issue.field}: ${issue.message}` : issue.message));
       throw new Error(`the config was not saved because it is invalid: ${issues.join('; ')}`);
     }
-    if (sameConfig(checked.config, this.config)) return this.get();
+    if (sameConfig(checked.config, this.config) && this.error === undefined) return this.get();
     const { text, doc } = renderConfigFile(this.path, checked.config, this.doc);
     await writeConfigFile(this.path, text);
     this.diskText = text;

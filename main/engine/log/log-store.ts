@@ -95,6 +95,7 @@ export class LogStore {
 
 /** The summary part of a detail: what crosses IPC in batches (headers stay in main). */
 export function summary(entry: LogDetail): LogEntry {
-  const { requestHeaders: _req, responseHeaders: _res, forwardedPath: _fwd, progress: _p, responseHead: _head, ...rest } = entry as StoredEntry;
-  return rest;
+  const { requestHeaders: _req, responseHeaders: _res, forwardedPath: _fwd, progress, responseHead: _head, ...rest } = entry as StoredEntry;
+  // The list shows a pull's image size, not its progress stream's: only the one number crosses.
+  return progress && progress.bytesTotal > 0 ? { ...rest, imageBytes: progress.bytesDone } : rest;
 }

@@ -108,8 +108,12 @@ interface PullRun {
   started: number;
 }
 
-/** How one candidate went: pulled (with what it fetched), failed, or the client left. */
-type CandidateResult = { kind: 'pulled'; fetched: Fetched } | { kind: 'failed'; failure: Failure } | { kind: 'abandoned' };
+/** How one candidate went: pulled (with what it fetched), failed, the engine did not answer, or the client left. */
+type CandidateResult =
+  | { kind: 'pulled'; fetched: Fetched }
+  | { kind: 'failed'; failure: Failure }
+  | { kind: 'engine silent'; reason: string }
+  | { kind: 'abandoned' };
 
 /** Tries the plan's candidates in order until one is pulled; the client sees one progress stream. */
 async function runCandidates(
@@ -133,6 +137,13 @@ async function runCandidates(
     const result = await tryCandidate(run, candidate, candidate.ref);
     attempt.durationMs = Date.now() - run.started - attempt.startedMs;
     if (result.kind === 'abandoned') return abandoned(run, attempt);
+    if (result.kind === 'engine silent') {
+      // Every other candidate would meet the same silent engine: say it once and stop.
+      attempt.outcome = 'failed';
+      attempt.reason = result.reason;
+      trace.engineError = result.reason;
+      break;
+    }
     if (result.kind === 'failed') {
       attempt.outcome = 'failed';
       attempt.reason = result.failure.reason;
@@ -155,13 +166,18 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
   const progress = new ProgressReader();
   const failed = (reason: string, httpStatus?: number): CandidateResult => ({ kind: 'failed', failure: { ref: candidate.text, reason: secrets.redact(reason), status: httpStatus } });
   let before = new Set<string>();
+  // Set while the engine has not answered the candidate's request: a failure then is the engine's, not the mirror's.
+  let awaitingEngine = false;
   try {
     // Mirror-named tags the user already had are theirs: never removed by this pull.
     if (candidate.kind === 'mirror' && plan.retag && !pull.ref.digest) before = new Set(await mirrorTags(engine, versionPrefix(req), ref));
     const path = candidatePath(req, ref, pull.allTags);
     // The inspector shows the request line as received and as the engine got it last.
     req.entry.forwardedPath = redactTarget(path);
-    const res = await engine.request('POST', path, { headers: await candidateHeaders(req.head, candidate, run.opts, secrets), signal });
+    const headers = await candidateHeaders(req.head, candidate, run.opts, secrets);
+    awaitingEngine = true;
+    const res = await engine.request('POST', path, { headers, signal });
+    awaitingEngine = false;
     if (res.status !== 200) {
       let text = '';
       for await (const chunk of res.body) text += chunk;
@@ -171,6 +187,7 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
     await relayProgress(run, res.body, progress);
   } catch (err) {
     if (signal.aborted) return { kind: 'abandoned' };
+    if (awaitingEngine) return { kind: 'engine silent', reason: secrets.redact((err as Error).message) };
     return failed((err as Error).message);
   } finally {
     req.entry.progress = progress.summary();
@@ -228,9 +245,11 @@ async function pulled(run: PullRun, candidate: PlannedCandidate, ref: Reference,
 async function nothingPulled(run: PullRun, failures: Failure[]): Promise<void> {
   const { req, ctx, plan, pull } = run;
   req.entry.action = 'failed';
-  const message = `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match)}): ` +
-    (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
-    (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
+  const message = run.trace.engineError !== undefined
+    ? `the Docker engine did not answer (${run.trace.engineError}), so docker-caching could not pull ${familiarString(pull.ref)}: is Docker running?`
+    : `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match)}): ` +
+      (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
+      (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
   req.entry.error = message;
   if (!ctx.respond.started) {
     const last = failures[failures.length - 1]?.status;

@@ -1,0 +1,38 @@
+// What the list's "came from / reason" column and its size column say for one request, in a
+// few words: where a pull's image came from, or why it did not. Pure.
+import type { LogEntry } from '../../shared/log';
+import { formatBytes } from '../ui/format';
+
+/** The registry part of a reference (`localhost:5000` of `localhost:5000/ubuntu:18.04`). */
+export const registryOf = (ref: string): string => ref.split('/')[0] ?? ref;
+
+const firstFailure = (entry: LogEntry): string | undefined =>
+  entry.rewrite?.candidates.find((c) => c.outcome === 'failed')?.reason;
+
+export function cameFrom(entry: LogEntry): string {
+  const trace = entry.rewrite;
+  if (!trace) return entry.error ?? '';
+  if (trace.engineError) return 'engine not answering';
+  switch (entry.action) {
+    case 'redirected':
+      return trace.source ? `mirror ${registryOf(trace.source)}` : 'mirror';
+    case 'fell back': {
+      const reason = firstFailure(entry);
+      return reason ? `original registry; mirror: ${reason}` : 'original registry';
+    }
+    case 'blocked':
+      return trace.rule ? `blocked by rule for ${trace.rule.from}` : 'blocked';
+    case 'failed': {
+      const failed = trace.candidates.filter((c) => c.outcome === 'failed');
+      return failed.at(-1)?.reason ?? entry.error ?? 'failed';
+    }
+    case 'passed':
+      return trace.rule ? `original registry (rule for ${trace.rule.from} takes digests only)` : 'original registry (no rule)';
+  }
+}
+
+/** A pull's image bytes when the engine reported them; other requests' response size. */
+export function sizeText(entry: LogEntry): string {
+  if (entry.route !== 'pull') return formatBytes(entry.bytesOut);
+  return entry.imageBytes === undefined ? '—' : formatBytes(entry.imageBytes);
+}
