@@ -170,7 +170,11 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
   let awaitingEngine = false;
   try {
     // Mirror-named tags the user already had are theirs: never removed by this pull.
-    if (candidate.kind === 'mirror' && plan.retag && !pull.ref.digest) before = new Set(await mirrorTags(engine, versionPrefix(req), ref));
+    if (candidate.kind === 'mirror' && plan.retag && !pull.ref.digest) {
+      awaitingEngine = true;
+      before = new Set(await mirrorTags(engine, versionPrefix(req), ref));
+      awaitingEngine = false;
+    }
     const path = candidatePath(req, ref, pull.allTags);
     // The inspector shows the request line as received and as the engine got it last.
     req.entry.forwardedPath = redactTarget(path);
