@@ -94,8 +94,9 @@ describe('images that are not ours', () => {
     expect(results.filter((r) => /No such image|failed:/.test(r.output)).map((r) => r.output)).toEqual([]);
     expect(tagsOf(base)).toEqual(['1']);
     expect(digestRefsOf(mirrorName)).toEqual([]);
-    const entries = s.entries.filter((e) => e.route === 'pull');
-    expect(entries).toHaveLength(20);
+    const finished = () => s.entries.filter((e) => e.route === 'pull' && !e.pending);
+    await until('all 20 pulls to be logged', () => finished().length === 20);
+    const entries = finished();
     expect(entries.every((e) => e.action === 'redirected' && e.rewrite!.retag.every((t) => t.ok) && e.rewrite!.untag.every((t) => t.ok))).toBe(true);
   });
 
