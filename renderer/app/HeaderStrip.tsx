@@ -51,11 +51,11 @@ function Upstream(): ReactElement | null {
   if (!upstream) return null;
   const title = upstream.healthy ? `Docker Engine ${upstream.version ?? ''} at ${upstream.address}` : upstream.error ?? 'unreachable';
   return (
-    <div className="strip-item" title={title}>
+    <div className="strip-item strip-upstream" title={title}>
       <span className="strip-label">Upstream</span>
       <span className={`dot ${upstream.healthy ? 'dot-good' : 'dot-bad'}`} aria-hidden="true" />
       <code className="strip-value">{upstream.address}</code>
-      <span className={upstream.healthy ? 'muted' : 'strip-bad'}>
+      <span className={upstream.healthy ? 'muted strip-version' : 'strip-bad'}>
         {upstream.healthy ? (upstream.version ? `Engine ${upstream.version}` : 'healthy') : 'not answering'}
       </span>
     </div>
@@ -71,6 +71,21 @@ function DockerContext(): ReactElement | null {
       : 'The docker CLI talks to the engine directly; point DOCKER_HOST at the socket or switch the docker context to docker-caching'}>
       <span className="strip-label">Context</span>
       <span className={active ? 'strip-good' : 'muted'}>{active ? 'docker-caching' : 'not in use'}</span>
+    </div>
+  );
+}
+
+/** How many rules are in force; with none, every pull passes unchanged, and that is said. */
+function RulesInForce(): ReactElement | null {
+  const count = useApp((s) => s.saved?.config.rules.filter((r) => r.enabled).length);
+  const showView = useApp((s) => s.showView);
+  if (count === undefined) return null;
+  return (
+    <div className="strip-item">
+      <span className="strip-label">Rules</span>
+      {count > 0 ? <span>{count} in force</span> : (
+        <button type="button" className="link-button strip-link" onClick={() => showView('rules')}>none: every pull passes unchanged</button>
+      )}
     </div>
   );
 }
@@ -142,6 +157,7 @@ export function HeaderStrip(): ReactElement {
         <Socket />
         <Upstream />
         <DockerContext />
+        <RulesInForce />
       </div>
     </header>
   );

@@ -193,14 +193,27 @@ function Headers({ title, headers }: { title: string; headers: [string, string][
   );
 }
 
+/**
+ * The mirror locations a pull tried: as its rule names them when the rule still says so (main
+ * checks only locations the rules name), else the registry of each mirror candidate.
+ */
+function mirrorsTried(trace: RewriteTrace, ruleMirrors: readonly string[]): string[] {
+  const refs = trace.candidates.filter((c) => c.kind === 'mirror').map((c) => c.ref);
+  return [...new Set(refs.map((ref) => ruleMirrors.find((to) => ref.startsWith(`${to}/`)) ?? registryOf(ref)))];
+}
+
 /** What a pull's detail offers: its rule, its mirrors' health, its reference on the clipboard. */
 function PullActions({ entry }: { entry: LogEntry }): ReactElement | null {
   const trace = entry.rewrite;
   const selectRule = useApp((s) => s.selectRule);
   const showView = useApp((s) => s.showView);
+  const ruleMirrors = useApp((s) => {
+    const rule = trace?.rule ? s.saved?.config.rules[trace.rule.index] : undefined;
+    return rule && 'to' in rule && rule.from === trace?.rule?.from ? rule.to : undefined;
+  });
   const [checks, check] = useMirrorChecks();
   if (entry.route !== 'pull' || !trace) return null;
-  const mirrors = [...new Set(trace.candidates.filter((c) => c.kind === 'mirror').map((c) => registryOf(c.ref)))];
+  const mirrors = mirrorsTried(trace, ruleMirrors ?? []);
   const reference = entry.image ?? trace.original;
   const rule = trace.rule;
   return (

@@ -15,10 +15,10 @@ export function cameFrom(entry: LogEntry): string {
   if (trace.engineError) return 'engine not answering';
   switch (entry.action) {
     case 'redirected':
-      return trace.source ? `mirror ${registryOf(trace.source)}` : 'mirror';
+      return trace.source ? `${registryOf(trace.source)} (mirror)` : 'a mirror';
     case 'fell back': {
       const reason = firstFailure(entry);
-      return reason ? `original registry; mirror: ${reason}` : 'original registry';
+      return reason ? `original registry (mirror: ${reason})` : 'original registry';
     }
     case 'blocked':
       return trace.rule ? `blocked by rule for ${trace.rule.from}` : 'blocked';

@@ -1,18 +1,21 @@
 // The built renderer end to end: the real preload bundle and IPC wiring (test/harness/bridge)
 // over the real engine, proxying to the real dockerd and registries of the integration run.
 // Pulls go through the proxy with the docker CLI; the page shows what happened, and rules
-// edited in the page change what the next pull does.
+// edited in the page change what the next pull does. A newcomer's states too: an invalid file
+// at start, an engine that does not answer, the docker context switched from the window.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../../main/engine/start';
+import { DockerContextSwitch } from '../../main/shell/docker-context-switch';
 import { openApp, type OpenedApp } from '../harness/bridge';
 import { DOCKER_CLIS, docker, importBusyboxImage } from '../harness/real-docker';
-import { screenshot } from './renderer-fixture';
+import { until } from '../harness/wait';
+import { expectAccessible, screenshot } from './renderer-fixture';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -44,8 +47,14 @@ async function engineWith(rules: string): Promise<{ engine: RunningEngine; confi
   return { engine, configPath, socket };
 }
 
-async function open(engine: RunningEngine, view: 'inspector' | 'rules' = 'inspector'): Promise<OpenedApp> {
-  const app = await openApp(engine, { view });
+function tempHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'dc-renderer-e2e-'));
+  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  return home;
+}
+
+async function open(engine: RunningEngine, view: 'inspector' | 'rules' = 'inspector', options: Parameters<typeof openApp>[1] = {}): Promise<OpenedApp> {
+  const app = await openApp(engine, { view, ...options });
   cleanups.push(() => app.close());
   await app.page.locator('.app').waitFor();
   return app;
@@ -121,6 +130,100 @@ describe('renderer on the real engine', () => {
     expect(readFileSync(configPath, 'utf8')).toBe(before);
     expect(engine.config.get().revision).toBe(revision);
     expect(engine.config.get().config.rules[0]).toMatchObject({ to: [mirror] });
+    expect(app.errors).toEqual([]);
+  });
+});
+
+describe('the newcomer\'s states on the real engine', () => {
+  it('an invalid config file at start: told on both views with its line, opened through main, replaced after a confirmation, and the next pull follows the new rule', async () => {
+    const mirror = inject('mirror');
+    const name = `e2efix${process.pid}`;
+    imageOnMirror(name);
+    const home = tempHome();
+    const configPath = join(home, 'config.yaml');
+    writeFileSync(configPath, `version: 1\nrules:\n  - from: docker.io/library\n    to: https://${mirror}\n`);
+    const socket = join(home, 'docker-caching.sock');
+    const engine = await startEngine({ configPath, listen: socket, upstream: inject('dockerHost'), env: {}, home, keepRunningOnErrors: true });
+    cleanups.push(() => engine.stop());
+    const app = await open(engine);
+    const problem = app.page.getByRole('alert').filter({ hasText: 'The config file has a problem' });
+    await problem.waitFor();
+    expect(await problem.innerText()).toContain(`${configPath}:4: rules.0.to: must not start with https://: write just the registry, such as ${mirror}`);
+    expect(await problem.innerText()).toContain('No rules apply until this is fixed');
+    await problem.getByRole('button', { name: 'Open file' }).click();
+    await problem.getByRole('button', { name: 'Show in folder' }).click();
+    await until('main to open and show the file', () => app.openedPaths.length === 1 && app.shownInFolder.length === 1);
+    expect(app.openedPaths).toEqual([configPath]);
+    expect(app.shownInFolder).toEqual([configPath]);
+
+    await app.page.getByRole('tab', { name: 'Rules' }).click();
+    await app.page.getByText('No rules in force').waitFor();
+    await app.page.getByRole('button', { name: 'Mirror rule' }).click();
+    await app.page.keyboard.type('docker.io/library');
+    await app.page.getByLabel('Mirror 1 location').fill(`https://${mirror}`);
+    await app.page.getByRole('button', { name: `Use ${mirror}` }).click();
+    await problem.getByRole('button', { name: 'Replace the file with these rules…' }).click();
+    await problem.getByRole('button', { name: 'Replace the file' }).click();
+    await problem.waitFor({ state: 'detached' });
+    expect(engine.config.get().error).toBeUndefined();
+    expect(readFileSync(configPath, 'utf8')).toContain(`to: ${mirror}`);
+
+    expect(await pullThrough(socket, `${name}:1`)).toBe('pulled');
+    await app.page.getByRole('tab', { name: 'Inspector' }).click();
+    await pullRow(app.page, name, 'redirected').waitFor({ timeout: 30_000 });
+    expect(await pullRow(app.page, name, 'redirected').locator('.cell-reason').innerText()).toBe(`${mirror} (mirror)`);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('an engine that does not answer: where and why in the alert, a pull that says so once, and Retry finds the engine back', async () => {
+    const home = tempHome();
+    const configPath = join(home, 'config.yaml');
+    writeFileSync(configPath, `version: 1\nrules:\n  - from: docker.io/library\n    to: [${inject('mirror')}, mirror.invalid:5000]\n`);
+    const upstream = join(home, 'engine.sock');
+    const socket = join(home, 'docker-caching.sock');
+    const engine = await startEngine({ configPath, listen: socket, upstream: `unix://${upstream}`, env: {}, home });
+    cleanups.push(() => engine.stop());
+    const app = await open(engine);
+    const down = app.page.getByRole('alert').filter({ hasText: 'The Docker engine is not answering' });
+    await down.waitFor();
+    expect(await down.innerText()).toContain(`unix://${upstream}, which did not answer`);
+    await expectAccessible(app.page, 'the real engine down');
+
+    expect(await pullThrough(socket, 'ubuntu:18.04')).toMatch(/^failed: .*the Docker engine did not answer/s);
+    const row = app.page.locator('.list [role="row"][data-seq]', { hasText: 'ubuntu:18.04' });
+    await row.waitFor();
+    expect(await row.locator('.cell-reason').innerText()).toBe('engine not answering');
+    await row.click();
+    await app.page.getByText('this is not a mirror failure', { exact: false }).waitFor();
+    expect(await app.page.getByRole('list', { name: 'Candidates tried' }).count()).toBe(0);
+
+    symlinkSync(inject('dockerSocket'), upstream);
+    await down.getByRole('button', { name: 'Retry' }).click();
+    await down.waitFor({ state: 'detached' });
+    expect(engine.status().upstream.healthy).toBe(true);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('switches docker commands to docker-caching from the window: the docker context changes and the checklist ticks', async () => {
+    const home = tempHome();
+    const configPath = join(home, 'config.yaml');
+    const socket = join(home, 'docker-caching.sock');
+    const engine = await startEngine({ configPath, listen: socket, upstream: inject('dockerHost'), env: {}, home });
+    cleanups.push(() => engine.stop());
+    const reports: string[] = [];
+    const contexts = new DockerContextSwitch({ env: {}, home, configPath, listening: () => engine.status().listening, report: (m) => void reports.push(m) });
+    cleanups.push(() => contexts.restoreOnQuit());
+    const app = await open(engine, 'inspector', { useDockerContext: (on) => contexts.set(on) });
+    const step = app.page.getByRole('region', { name: 'Get started' });
+    await step.getByText('Use docker-caching for docker commands (to do)').waitFor();
+    await step.getByRole('switch', { name: 'Use docker-caching for docker commands' }).click();
+    await step.getByText('Use docker-caching for docker commands (done)').waitFor();
+    expect(engine.status().dockerContextActive).toBe(true);
+    const current = await promisify(execFile)(DOCKER_CLIS[0]!, ['context', 'show'], { env: { ...process.env, HOME: home, DOCKER_CONFIG: join(home, '.docker'), DOCKER_HOST: '', DOCKER_CONTEXT: '' } });
+    expect(current.stdout.trim()).toBe('docker-caching');
+    await step.getByRole('switch', { name: 'Use docker-caching for docker commands' }).click();
+    await step.getByText('Use docker-caching for docker commands (to do)').waitFor();
+    expect(reports).toEqual([]);
     expect(app.errors).toEqual([]);
   });
 });

@@ -39,7 +39,7 @@ describe('request list', () => {
     expect(await shownSeqs(page)).toEqual(entries.map((e) => e.seq));
     const pull = page.locator('[data-seq="4"]');
     expect(await pull.locator('[role="gridcell"]').allInnerTexts()).toEqual(
-      [expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3}$/), 'POST', 'pull', 'ubuntu:18.04', 'redirected', 'mirror mirror.internal:5000', '200', '2.43 s', '25 MB'],
+      [expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3}$/), 'POST', 'pull', 'ubuntu:18.04', 'redirected', 'mirror.internal:5000 (mirror)', '200', '2.43 s', '25 MB'],
     );
     expect(await page.locator('[role="columnheader"]').allInnerTexts()).toEqual(
       ['Time', 'Method', 'Endpoint', 'Image', 'Action', 'Came from / reason', 'Status', 'Duration', 'Size'],

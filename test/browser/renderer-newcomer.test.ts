@@ -191,9 +191,9 @@ describe('failures at scale', () => {
     const page = await open();
     await pushEntries(page, entries);
     const reason = (seq: number) => page.locator(`[data-seq="${seq}"] .cell-reason`).innerText();
-    expect(await reason(4)).toBe('mirror mirror.internal:5000');
+    expect(await reason(4)).toBe('mirror.internal:5000 (mirror)');
     expect(await reason(5)).toBe('connection refused');
-    expect(await reason(7)).toBe('original registry; mirror: manifest unknown');
+    expect(await reason(7)).toBe('original registry (mirror: manifest unknown)');
     expect(await reason(8)).toBe('blocked by rule for docker.io/badcorp');
     const size = (seq: number) => page.locator(`[data-seq="${seq}"] [role="gridcell"]`).last().innerText();
     expect(await size(4)).toBe('25 MB');
@@ -302,9 +302,10 @@ describe('accessibility in every view and theme', () => {
       await expectAccessible(page, `the rules with an error (${scheme})`);
       await page.close();
 
-      const first = await open({ colorScheme: scheme }, { ...firstRun, ...engineDown });
+      const first = await open({ colorScheme: scheme }, { ...firstRun, status: { ...firstRun.status!, upstream: engineDown.status!.upstream } });
       await first.getByRole('region', { name: 'Get started' }).waitFor();
       await expectAccessible(first, `the first run with the engine down (${scheme})`);
+      await screenshot(first, `first-run-engine-down-${scheme}`);
       await first.getByRole('tab', { name: 'Rules' }).click();
       await first.getByText('No rules yet').waitFor();
       await expectAccessible(first, `the empty rules (${scheme})`);

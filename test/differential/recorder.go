@@ -2,7 +2,8 @@
 // a Unix socket, recording what it parsed from every request it accepted: method, target,
 // protocol, headers, body (or that reading it failed) and trailers. Tests feed it the same
 // bytes directly and through the proxy and compare the records. Standard library only;
-// it never answers anything but a small fixed response, and never touches the network.
+// it answers only a small fixed response (400 when the body cannot be read, as the engine's
+// handlers do), and never touches the network.
 package main
 
 import (
@@ -49,6 +50,10 @@ func recordRequest(w http.ResponseWriter, r *http.Request) {
 	answer := fmt.Sprintf("recorded %d\n", n)
 	w.Header().Set("Content-Type", "text/plain")
 	w.Header().Set("Content-Length", fmt.Sprint(len(answer)))
+	// Like the engine's handlers, which refuse a body they cannot read.
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+	}
 	io.WriteString(w, answer)
 }
 

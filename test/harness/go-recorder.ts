@@ -7,6 +7,9 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createProxyServer, type Interceptor, type ProxyServer } from '../../main/engine/proxy/proxy';
+import { LogStore } from '../../main/engine/log/log-store';
+import { EngineClient } from '../../main/engine/upstream/engine-client';
 
 const GO = '/usr/bin/go';
 const SOURCE = resolve(__dirname, '../differential/recorder.go');
@@ -125,4 +128,46 @@ export function responseStatuses(bytes: Buffer): number[] {
     } else break;
   }
   return statuses;
+}
+
+/** The recorder with the proxy (in this process) in front of it, and what went wrong unhandled. */
+export interface ProxiedGo {
+  go: GoRecorder;
+  proxy: ProxyServer;
+  proxySocket: string;
+  logs: LogStore;
+  /** Unhandled rejections and uncaught exceptions seen while it ran: must stay empty. */
+  problems: unknown[];
+  stop(): Promise<void>;
+}
+
+export async function startProxyBeforeGo(interceptors: Interceptor[]): Promise<ProxiedGo> {
+  const problems: unknown[] = [];
+  const onProblem = (err: unknown) => problems.push(err);
+  process.on('unhandledRejection', onProblem);
+  process.on('uncaughtException', onProblem);
+  const go = await startGoRecorder();
+  const proxySocket = join(go.dir, 'proxy.sock');
+  const upstream = () => ({ kind: 'unix' as const, path: go.socket });
+  const engine = new EngineClient(upstream);
+  const logs = new LogStore(100_000);
+  const proxy = createProxyServer({ upstream, logs, engine, interceptors: () => interceptors });
+  await new Promise<void>((r) => proxy.listen(proxySocket, r));
+  return {
+    go, proxy, proxySocket, logs, problems,
+    async stop() {
+      process.off('unhandledRejection', onProblem);
+      process.off('uncaughtException', onProblem);
+      proxy.closeAllConnections();
+      engine.close();
+      await new Promise((r) => proxy.close(r));
+      await go.stop();
+    },
+  };
+}
+
+/** What the proxy changes on purpose when an interceptor forwards a request it read whole. */
+export function asForwardedWhole(r: GoRecord): GoRecord {
+  const header = Object.fromEntries(Object.entries(r.header).filter(([k]) => !['Content-Length', 'Transfer-Encoding', 'Expect'].includes(k)));
+  return { ...r, header, contentLength: 0, transferEncoding: null, trailer: null };
 }

@@ -70,7 +70,8 @@ describe('RequestReader', () => {
     reader.feed(Buffer.from('POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: y\n\n'));
     expect(events).toEqual(['head:POST /a']);
     reader.feed(Buffer.from('GET /after HTTP/1.1\r\nHost: x\r\n\r\n'));
-    expect(events).toEqual(['head:POST /a', 'end:0\r\nX: y\n\n', 'head:GET /after', 'end:']);
+    // Handed on with CRLF ends, so the engine finds the trailer's end without looking ahead.
+    expect(events).toEqual(['head:POST /a', 'end:0\r\nX: y\r\n\r\n', 'head:GET /after', 'end:']);
   });
 
   it('pauses at a request end and reads what arrived meanwhile on resume', () => {

@@ -307,7 +307,8 @@ export class ProxyConnection {
     this.outbox = null;
     for (const part of outbox) this.writeUpstream(part);
     if (failure) throw failure;
-    if (this.clientEnded && this.state === 'head') this.onClientEnd();
+    // A FIN that came while the requests waited is handled where reading stopped now.
+    if (this.clientEnded) this.onClientEnd();
   }
 
   private onRequestHead(head: RequestHead, raw: Buffer): void {
@@ -382,7 +383,9 @@ export class ProxyConnection {
         return;
       case 'intercepting':
         if (!this.interception?.complete) {
-          this.closeNow(false, 'the client closed the connection');
+          // The engine's handler would fail to read this body and say so: so does the proxy
+          // (to a client that is really gone, the answer simply finds nobody).
+          this.reject(400, 'the client closed the connection before sending the whole request body');
           return;
         }
         // Go cancels a request's context when its client goes away: so do interceptors.

@@ -9,7 +9,7 @@ import type { RouteInfo } from './routes';
 import type { UpstreamAddress } from '../upstream/upstream';
 import type { EngineClient } from '../upstream/engine-client';
 import type { ClientResponder } from './client-responder';
-import { HIGH_WATER_MARK, ProxyConnection } from './connection';
+import { HIGH_WATER_MARK, ProxyConnection, type ConnectionState } from './connection';
 
 /** A request handed to an interceptor: head, classified route, the (small) body, its log entry. */
 export interface InterceptedRequest {
@@ -51,6 +51,8 @@ export type ProxyServer = Server & {
   closeAllConnections(): void;
   /** Connections open now (for tests and the soak's leak checks). */
   readonly openConnections: number;
+  /** The state of every open connection. */
+  connectionStates(): ConnectionState[];
 };
 
 export function createProxyServer(opts: ProxyOptions): ProxyServer {
@@ -63,5 +65,6 @@ export function createProxyServer(opts: ProxyOptions): ProxyServer {
     closeAllConnections() {
       for (const conn of connections) conn.destroy();
     },
+    connectionStates: () => [...connections].map((conn) => conn.currentState),
   }), { openConnections: { get: () => connections.size } }) as ProxyServer;
 }

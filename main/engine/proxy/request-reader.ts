@@ -284,7 +284,13 @@ export class RequestReader {
       end = trailerEnd(acc);
     }
     this.trailer = null;
-    this.sink.onBody(acc.subarray(0, end));
+    let trailer: Buffer = acc.subarray(0, end);
+    // Go found this trailer's end by looking ahead into what follows it. The engine must not
+    // need to: what follows may be a request the proxy answers itself. With CRLF line ends
+    // the same fields end within the trailer.
+    if (end > 2 && trailer.indexOf(CRLFCRLF) === -1) trailer = withCrlfLineEnds(trailer);
+    else if (end === 1) trailer = Buffer.from('\r\n');
+    this.sink.onBody(trailer);
     this.endRequest();
     return acc.subarray(end);
   }
@@ -303,6 +309,10 @@ export function dechunk(raw: Buffer): Buffer {
     pos = nl + 1 + size + 2;
   }
   return Buffer.concat(parts);
+}
+
+function withCrlfLineEnds(lines: Buffer): Buffer {
+  return Buffer.from(lines.toString('latin1').replace(/(?<!\r)\n/g, '\r\n'), 'latin1');
 }
 
 /** Go's readChunkLine and parseHexUint: trailing white space, then extension, then hex. */

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEntry } from '../../shared/log';
+import { dockerCommands, dockerHost } from '../../renderer/app/docker-host';
+import { cameFrom, sizeText } from '../../renderer/inspector/pull-outcome';
+
+const pull = (over: Partial<LogEntry>): LogEntry => ({
+  seq: 1, time: 0, method: 'POST', path: '/v1.41/images/create?fromImage=ubuntu', route: 'pull', image: 'ubuntu', status: 200,
+  pending: false, durationMs: 10, bytesIn: 0, bytesOut: 18_400, action: 'redirected', upgraded: false,
+  rewrite: { original: 'docker.io/library/ubuntu:latest', rule: { index: 0, from: 'docker.io' }, action: 'mirror', candidates: [], retag: [], untag: [] },
+  ...over,
+});
+
+describe('the list\'s "came from / reason" words', () => {
+  it('names the mirror a pull came from, or why it went elsewhere or nowhere', () => {
+    expect(cameFrom(pull({ rewrite: { ...pull({}).rewrite!, source: 'localhost:5000/library/ubuntu:latest' } }))).toBe('localhost:5000 (mirror)');
+    const failedMirror = { ref: 'localhost:5000/library/ubuntu:latest', kind: 'mirror' as const, outcome: 'failed' as const, reason: 'toomanyrequests: rate limit', startedMs: 0, durationMs: 1 };
+    expect(cameFrom(pull({ action: 'fell back', rewrite: { ...pull({}).rewrite!, candidates: [failedMirror] } }))).toBe('original registry (mirror: toomanyrequests: rate limit)');
+    expect(cameFrom(pull({ action: 'failed', rewrite: { ...pull({}).rewrite!, candidates: [{ ...failedMirror, reason: 'connection refused' }] } }))).toBe('connection refused');
+    expect(cameFrom(pull({ action: 'failed', rewrite: { ...pull({}).rewrite!, engineError: 'connect ENOENT' } }))).toBe('engine not answering');
+    expect(cameFrom(pull({ action: 'blocked', rewrite: { ...pull({}).rewrite!, action: 'block' } }))).toBe('blocked by rule for docker.io');
+    expect(cameFrom(pull({ action: 'passed', rewrite: { ...pull({}).rewrite!, action: 'pass', rule: undefined } }))).toBe('original registry (no rule)');
+    expect(cameFrom({ ...pull({}), route: 'start', rewrite: undefined, error: 'upstream closed the connection' })).toBe('upstream closed the connection');
+  });
+
+  it('gives a pull\'s image size when the engine reported it, never its progress stream\'s size', () => {
+    expect(sizeText(pull({ imageBytes: 29_000_000 }))).toBe('28 MB');
+    expect(sizeText(pull({}))).toBe('—');
+    expect(sizeText({ ...pull({}), route: 'list images', bytesOut: 7_450 })).toBe('7.3 KB');
+  });
+});
+
+describe('docker commands for the socket', () => {
+  it('writes unix sockets and Windows named pipes as docker expects them', () => {
+    expect(dockerHost('/run/user/1000/docker-caching/docker.sock')).toBe('unix:///run/user/1000/docker-caching/docker.sock');
+    expect(dockerHost('\\\\.\\pipe\\docker_caching')).toBe('npipe:////./pipe/docker_caching');
+    expect(dockerCommands('/tmp/d.sock')).toEqual({
+      exportHost: 'export DOCKER_HOST=unix:///tmp/d.sock',
+      createContext: 'docker context create docker-caching --docker host=unix:///tmp/d.sock',
+      useContext: 'docker context use docker-caching',
+    });
+  });
+});
