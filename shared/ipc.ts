@@ -30,6 +30,32 @@ export interface Counters {
   blocked: number;
   failed: number;
   bytesFromMirrors: number;
+  /** Pulls the local cache served. */
+  fromCache: number;
+}
+
+/** One registry's local cache, as the tray, the status strip and `cache status` show it. */
+export interface CacheRegistryStatus {
+  registry: string;
+  port: number;
+  state: 'not started' | 'running' | 'stopped' | 'error';
+  /** The container's name, or null when there is none. */
+  container: string | null;
+  /** What its volume holds, or null when unknown (no volume yet). */
+  sizeBytes: number | null;
+  remote: string;
+  /** Why the cache cannot be used, when it cannot. */
+  error?: string;
+}
+
+/** The local caches together. */
+export interface CacheStatus {
+  enabled: boolean;
+  maxSizeBytes: number;
+  totalBytes: number;
+  registries: CacheRegistryStatus[];
+  /** Why the caches' state could not be read (the engine unreachable, say). */
+  error?: string;
 }
 
 export interface Status {
@@ -44,6 +70,8 @@ export interface Status {
   counters: Counters;
   /** Whether the `docker-caching` docker context is current. */
   dockerContextActive: boolean;
+  /** The local caches, once their state has been read from the engine. */
+  cache?: CacheStatus;
 }
 
 export interface ConfigState {

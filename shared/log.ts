@@ -41,8 +41,10 @@ export interface RewriteTrace {
   /** The reference as the client asked for it, normalised (`docker.io/library/ubuntu:18.04`). */
   original: string;
   /** The matched rule: its index in the config, its `from` and optional name. */
-  rule?: { index: number; from: string; name?: string };
+  rule?: { index: number; from: string; name?: string; cache?: string };
   action: 'mirror' | 'block' | 'pass';
+  /** When the pull was planned through the local cache: whether it was used, and if not why. */
+  cache?: CacheTrace;
   candidates: CandidateAttempt[];
   /** The reference the image finally came from, when one succeeded. */
   source?: string;
@@ -52,6 +54,16 @@ export interface RewriteTrace {
   mappedTo?: string;
   /** The engine itself did not answer, so no candidate could be tried: the one reason, said once. */
   engineError?: string;
+}
+
+/** The local cache's part in one pull. */
+export interface CacheTrace {
+  registry: string;
+  /** `used`: the image came from the cache; `unavailable`: the cache could not be used (see `reason`); `failed`: the cache answered with an error. */
+  outcome: 'used' | 'unavailable' | 'failed';
+  reason?: string;
+  /** Set after a pull served by the cache while its upstream registry did not answer. */
+  upstreamUnreachable?: boolean;
 }
 
 /** Layer progress of a pull, summarised from the engine's progress stream. */

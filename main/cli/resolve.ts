@@ -48,7 +48,7 @@ export async function resolveCommand(args: string[], io: Io): Promise<number> {
   }
   // A pull without tag or digest pulls :latest (the CLI adds it), so the candidates say so.
   const plan = planPull(tagNameOnly(ref), config);
-  const rule = plan.match ? { index: plan.match.index, ...plan.match.rule } : null;
+  const rule = plan.match ? { index: plan.match.index, ...plan.match.rule, ...(plan.match.cache ? { cache: plan.match.cache } : {}) } : null;
   const candidates = plan.kind === 'block' ? [] : plan.candidates;
   if (values.json) {
     io.stdout.write(JSON.stringify({
@@ -68,7 +68,7 @@ export async function resolveCommand(args: string[], io: Io): Promise<number> {
     `input:      ${input}`,
     `normalized: ${referenceString(ref)}`,
     `familiar:   ${familiarString(ref)}`,
-    `action:     ${plan.kind}${rule ? ` (rule ${rule.index + 1}: ${rule.name ? `${rule.name}, ` : ''}from ${rule.from})` : ''}`,
+    `action:     ${plan.kind}${rule ? ` (${plan.match?.cache ? rule.name : `rule ${rule.index + 1}: ${rule.name ? `${rule.name}, ` : ''}from ${rule.from}`})` : ''}`,
     ...candidates.map((c, i) => `  ${i + 1}. ${c.text}${c.kind === 'original' ? ' (original)' : ''}${c.ref === null ? ` — skipped: ${c.skipped}` : ''}`),
     plan.explanation,
   ];

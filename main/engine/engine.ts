@@ -33,6 +33,8 @@ export interface Engine {
   status(): Status;
   onStatus(listener: (status: Status) => void): () => void;
   checkMirror(location: string): Promise<MirrorCheck>;
+  /** Stops and removes the local caches' containers and volumes (only docker-caching's own). */
+  clearCache(): Promise<void>;
   /** Asks the upstream engine now (the window's Retry) and returns the status that follows. */
   recheckUpstream(): Promise<Status>;
   stop(): Promise<void>;

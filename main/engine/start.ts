@@ -1,17 +1,18 @@
 // Starts the engine both faces share, job by job in the order they depend on each other:
-// config, upstream discovery, the proxy and its socket (listen), engine health, config
-// reload, status, and shutdown in reverse. Each job is one function here, so another part
-// (a cache manager) composes in as one more job. Never imports electron.
+// config, upstream discovery, the local caches, the proxy and its socket (listen), engine
+// health, config reload, status, and shutdown in reverse. Each job is one function here.
+// Never imports electron.
 import { homedir } from 'node:os';
-import { statSync } from 'node:fs';
 import type { MirrorCheck, Status } from '../../shared/ipc';
 import type { Engine, EngineOptions } from './engine';
 import { LogStore } from './log/log-store';
 import { createProxyServer, type Interceptor } from './proxy/proxy';
 import { EngineClient, dockerErrorMessage } from './upstream/engine-client';
 import { defaultListenPath, listenPrivately, removeOwnSocket, type BoundSocket } from './proxy/listen-socket';
-import { discoverUpstream, formatUpstream, type DiscoveredUpstream } from './upstream/upstream';
-import { contextStatePath, proxyContextActive, upstreamContextEndpoint } from './upstream/docker-context';
+import { formatUpstream, type DiscoveredUpstream } from './upstream/upstream';
+import { findEngine } from './upstream/find-engine';
+import { createEngineCaches } from './cache/engine-caches';
+import { proxyContextActive } from './upstream/docker-context';
 import { ConfigStore } from './config/config-store';
 import { defaultConfigPath } from './config/config-paths';
 import { checkMirror } from './rewrite/mirror-check';
@@ -69,11 +70,12 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
     const counters = new Counters(logs);
     const engineClient = new EngineClient(() => upstream.current().address);
     stops.push(() => engineClient.close());
+    const caches = cacheJob(where, config, engineClient, emitStatus);
     const health = healthTracker(engineClient, upstream, emitStatus);
-    const server = createProxy(where, config, logs, engineClient, upstream, health.set);
+    const server = createProxy(where, config, logs, engineClient, upstream, caches, health.set);
     const socket = await listenJob(server, listenPath, options, config, emitStatus, stops);
-    await healthJob(health, stops);
-    reloadJob(config, upstream, engineClient, health, emitStatus, stops);
+    await healthJob(health, caches, stops);
+    reloadJob(config, upstream, engineClient, health, caches, emitStatus, stops);
     counters.onChange(emitStatus);
 
     function status(): Status {
@@ -87,6 +89,7 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
         configError: state.error,
         counters: counters.snapshot(),
         dockerContextActive: proxyContextActive({ env, home }),
+        ...(caches.snapshot() ? { cache: caches.snapshot() } : {}),
       };
     }
 
@@ -101,6 +104,9 @@ export async function startEngine(options: StartOptions = {}): Promise<RunningEn
       status,
       onStatus: (listener) => statusEvents.add(listener),
       checkMirror: (location: string): Promise<MirrorCheck> => checkMirror(location, { env, home }),
+      async clearCache() {
+        await caches.manager.clear();
+      },
       recheckUpstream: async () => {
         await health.check();
         return status();
@@ -130,20 +136,7 @@ interface UpstreamJob {
 function discoverUpstreamJob(where: Where, options: StartOptions, config: ConfigStore, listenPath: string): UpstreamJob {
   const { env, home, configPath } = where;
   const discover = (): DiscoveredUpstream =>
-    discoverUpstream({
-      flag: options.upstream,
-      configured: config.get().config.upstream,
-      env, home, platform: process.platform, ownSocket: listenPath,
-      isSocket: (p) => {
-        try {
-          return statSync(p).isSocket();
-        } catch {
-          return false;
-        }
-      },
-      // While our own context is current, the engine is the one it replaced.
-      currentContext: () => upstreamContextEndpoint({ env, home, statePath: contextStatePath(configPath) }),
-    });
+    findEngine({ flag: options.upstream, configured: config.get().config.upstream, configPath, ownSocket: listenPath, env, home });
   let upstream = discover();
   return {
     current: () => upstream,
@@ -156,14 +149,23 @@ function discoverUpstreamJob(where: Where, options: StartOptions, config: Config
   };
 }
 
+type EngineCaches = ReturnType<typeof createEngineCaches>;
+
+/** Job 3, the local caches: started lazily by the first pull that needs one; their state is part of the status. */
+function cacheJob(where: Where, config: ConfigStore, engine: EngineClient, emitStatus: () => void): EngineCaches {
+  const caches = createEngineCaches({ engine, config: () => config.get().config, configPath: where.configPath, env: where.env, home: where.home });
+  caches.onChange(emitStatus);
+  return caches;
+}
+
 /** The proxy server with its interceptors (pull rewrite, digest lookup), not yet listening. */
 function createProxy(
-  where: Where, config: ConfigStore, logs: LogStore, engine: EngineClient, upstream: UpstreamJob,
+  where: Where, config: ConfigStore, logs: LogStore, engine: EngineClient, upstream: UpstreamJob, caches: EngineCaches,
   onUpstreamHealth: (healthy: boolean, error?: string) => void,
 ): ProxyServer {
   const currentConfig = () => config.get().config;
   const interceptors: readonly Interceptor[] = [
-    createPullRewrite({ config: currentConfig, env: where.env, home: where.home }),
+    createPullRewrite({ config: currentConfig, env: where.env, home: where.home, caches }),
     createDigestLookup({ config: currentConfig }),
   ];
   return createProxyServer({
@@ -181,7 +183,7 @@ interface ListenJob {
 }
 
 /**
- * Job 3, listen: the socket bound privately. With keepRunningOnErrors a socket somebody
+ * Job 4, listen: the socket bound privately. With keepRunningOnErrors a socket somebody
  * holds is reported and retried; otherwise it is an error. Shutdown closes the server and
  * removes our own socket only.
  */
@@ -247,16 +249,20 @@ function healthTracker(engine: EngineClient, upstream: UpstreamJob, emitStatus: 
   return { current: () => health, set, check };
 }
 
-/** Job 4, health: the engine checked now and every 15 s. */
-async function healthJob(health: HealthJob, stops: Stop[]): Promise<void> {
+/** Job 5, health: the engine and the caches checked now and every 15 s. */
+async function healthJob(health: HealthJob, caches: EngineCaches, stops: Stop[]): Promise<void> {
   await health.check();
-  const timer = setInterval(() => void health.check(), HEALTH_INTERVAL_MS);
+  void caches.refresh();
+  const timer = setInterval(() => {
+    void health.check();
+    void caches.refresh();
+  }, HEALTH_INTERVAL_MS);
   timer.unref();
   stops.push(() => clearInterval(timer));
 }
 
-/** Job 5, reload: a config change re-discovers the engine (a changed `upstream` applies to new connections) and updates the status. */
-function reloadJob(config: ConfigStore, upstream: UpstreamJob, engine: EngineClient, health: HealthJob, emitStatus: () => void, stops: Stop[]): void {
+/** Job 6, reload: a config change re-discovers the engine (a changed `upstream` applies to new connections), refreshes the caches and updates the status. */
+function reloadJob(config: ConfigStore, upstream: UpstreamJob, engine: EngineClient, health: HealthJob, caches: EngineCaches, emitStatus: () => void, stops: Stop[]): void {
   const unsubscribe = config.onChange(() => {
     try {
       if (upstream.rediscover()) {
@@ -266,6 +272,7 @@ function reloadJob(config: ConfigStore, upstream: UpstreamJob, engine: EngineCli
     } catch {
       // an invalid upstream keeps the last good one; the config error is reported by the store
     }
+    void caches.refresh();
     emitStatus();
   });
   stops.push(unsubscribe);

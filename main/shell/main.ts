@@ -168,6 +168,11 @@ async function run(): Promise<void> {
         const { config, revision } = engine.config.get();
         void engine.config.save({ ...config, notifications: on }, revision).catch((err: Error) => report(err.message));
       },
+      setCacheEnabled: (on) => {
+        const { config, revision } = engine.config.get();
+        void engine.config.save({ ...config, cache: { ...config.cache, enabled: on } }, revision).catch((err: Error) => report(err.message));
+      },
+      clearCache: () => void engine.clearCache().catch((err: Error) => report(`Clearing the local cache failed: ${err.message}`)),
       setStartAtLogin: (on) => {
         try {
           login.set(on);

@@ -64,6 +64,7 @@ export class TrayController<Menu> {
       status,
       rules: this.engine.config.get().config.rules,
       notifications: this.engine.config.get().config.notifications,
+      cacheEnabled: this.engine.config.get().config.cache.enabled,
       recentPulls: this.history.recent(),
       pullsRedirectedToday: this.history.redirectedToday(Date.now()),
       dockerContextActive: this.deps.dockerContextActive(),

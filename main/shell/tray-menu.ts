@@ -1,7 +1,8 @@
 // The tray menu as a template, rebuilt from state: status lines, the master switch, one switch
-// per rule, recent pulls, windows, docker context, notifications, start at login, quit. Pure: never calls Electron.
+// per rule, the local cache, recent pulls, windows, docker context, notifications, start at
+// login, quit. Pure: never calls Electron.
 import type { MenuItemConstructorOptions } from 'electron';
-import type { Status, View } from '../../shared/ipc';
+import type { CacheStatus, Status, View } from '../../shared/ipc';
 import { isBlockRule, type Rule } from '../../shared/config/schema';
 import type { RecentPull } from './pull-history';
 
@@ -16,6 +17,8 @@ export interface TrayState {
   startAtLogin: boolean | null;
   /** The config's `notifications` switch. */
   notifications: boolean;
+  /** The config's `cache.enabled` switch. */
+  cacheEnabled: boolean;
 }
 
 export interface TrayCommands {
@@ -25,6 +28,8 @@ export interface TrayCommands {
   useDockerContext(on: boolean): void;
   setStartAtLogin(on: boolean): void;
   setNotifications(on: boolean): void;
+  setCacheEnabled(on: boolean): void;
+  clearCache(): void;
   quit(): void;
 }
 
@@ -77,6 +82,41 @@ function statusLines(state: TrayState): MenuItemConstructorOptions[] {
   return lines.map((line) => info(text(line)));
 }
 
+/** `1.2 GB`, binary units as the engine counts them. */
+function size(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function cacheRegistryLabel(registry: CacheStatus['registries'][number]): string {
+  const state = registry.state === 'error' ? `error: ${registry.error ?? 'unknown'}` : registry.state;
+  return text(`${registry.registry}: ${state}${registry.sizeBytes ? `, ${size(registry.sizeBytes)}` : ''}`);
+}
+
+/** "Local cache": on/off, total size against maxSize, each registry's state, Clear cache. */
+function cacheMenu(state: TrayState, commands: TrayCommands): MenuItemConstructorOptions {
+  const cache = state.status.cache;
+  const items: MenuItemConstructorOptions[] = [
+    { label: 'Cache pulls locally', type: 'checkbox', checked: state.cacheEnabled, click: () => commands.setCacheEnabled(!state.cacheEnabled) },
+    { type: 'separator' },
+  ];
+  if (cache === undefined) items.push(info('State not read yet'));
+  else {
+    items.push(info(`${size(cache.totalBytes)} of ${size(cache.maxSizeBytes)} used`));
+    if (cache.error) items.push(info(text(`Cannot read the caches: ${cache.error}`)));
+    items.push(...cache.registries.map((r) => info(cacheRegistryLabel(r))));
+  }
+  items.push({ type: 'separator' }, { label: 'Clear cache', enabled: (cache?.totalBytes ?? 0) > 0 || (cache?.registries.some((r) => r.container) ?? false), click: () => commands.clearCache() });
+  const problem = cache?.registries.some((r) => r.state === 'error');
+  return { label: `Local cache${state.cacheEnabled ? '' : ' (off)'}${problem ? ' (error)' : ''}`, submenu: items };
+}
+
 export function trayMenu(state: TrayState, commands: TrayCommands): MenuItemConstructorOptions[] {
   const enabled = state.status.enabled;
   const rules: MenuItemConstructorOptions[] = state.rules.length === 0
@@ -103,6 +143,7 @@ export function trayMenu(state: TrayState, commands: TrayCommands): MenuItemCons
     { label: 'Redirect pulls', type: 'checkbox', checked: enabled, click: () => commands.setEnabled(!enabled) },
     info('Rules'),
     ...rules,
+    cacheMenu(state, commands),
     ...pulls,
     { type: 'separator' },
     { label: 'Open Inspector', click: () => commands.openView('inspector') },

@@ -75,16 +75,36 @@ function DockerContext(): ReactElement | null {
   );
 }
 
-/** How many rules are in force; with none, every pull passes unchanged, and that is said. */
+function LocalCache(): ReactElement | null {
+  const cache = useApp((s) => s.status?.cache);
+  if (!cache) return null;
+  const problems = cache.registries.filter((r) => r.state === 'error').map((r) => `${r.registry}: ${r.error ?? 'error'}`);
+  if (cache.error) problems.unshift(cache.error);
+  const title = [
+    `Local cache ${cache.enabled ? 'on' : 'off'}: ${formatBytes(cache.totalBytes)} of ${formatBytes(cache.maxSizeBytes)}`,
+    ...cache.registries.map((r) => `${r.registry} (127.0.0.1:${r.port}): ${r.state}${r.error ? `: ${r.error}` : ''}`),
+  ].join('\n');
+  return (
+    <div className="strip-item" title={title} data-testid="strip-cache">
+      <span className="strip-label">Cache</span>
+      {problems.length > 0
+        ? <span className="strip-bad">{problems[0]}</span>
+        : <span className={cache.enabled ? undefined : 'muted'}>{cache.enabled ? `${formatBytes(cache.totalBytes)} of ${formatBytes(cache.maxSizeBytes)}` : 'off'}</span>}
+    </div>
+  );
+}
+
+/** How many rules are in force; with none, every pull passes unchanged (or only through the local cache), and that is said. */
 function RulesInForce(): ReactElement | null {
   const count = useApp((s) => s.saved?.config.rules.filter((r) => r.enabled).length);
+  const cacheOn = useApp((s) => s.status?.cache?.enabled === true);
   const showView = useApp((s) => s.showView);
   if (count === undefined) return null;
   return (
     <div className="strip-item">
       <span className="strip-label">Rules</span>
       {count > 0 ? <span>{count} in force</span> : (
-        <button type="button" className="link-button strip-link" onClick={() => showView('rules')}>none: every pull passes unchanged</button>
+        <button type="button" className="link-button strip-link" onClick={() => showView('rules')}>{cacheOn ? 'none: pulls go through the local cache' : 'none: every pull passes unchanged'}</button>
       )}
     </div>
   );
@@ -118,6 +138,10 @@ function Counters(): ReactElement | null {
           <span className="counter-value">{formatCount(counters[key])}</span>
         </button>
       ))}
+      <span className="counter counter-static" title="Pulls served by the local cache (counted in redirected too)">
+        <span className="counter-label">from cache</span>
+        <span className="counter-value">{formatCount(counters.fromCache)}</span>
+      </span>
       <span className="counter counter-static" title="Image bytes pulled from mirrors">
         <span className="counter-label">from mirrors</span>
         <span className="counter-value">{formatBytes(counters.bytesFromMirrors)}</span>
@@ -157,6 +181,7 @@ export function HeaderStrip(): ReactElement {
         <Socket />
         <Upstream />
         <DockerContext />
+        <LocalCache />
         <RulesInForce />
       </div>
     </header>

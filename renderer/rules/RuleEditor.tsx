@@ -1,12 +1,13 @@
 // The rule editor: the save bar (Save with Ctrl/Cmd+S, Revert, unsaved state, "Saved"), banners
 // for changes made on disk while editing, a refused save and an undoable delete, the rule list,
-// the form for the selected rule and "Try an image". An invalid file is told in the alert area.
+// the form for the selected rule, the local cache's settings and "Try an image". An invalid file is told in the alert area.
 import { useCallback, useMemo, useState, type ReactElement } from 'react';
 import { selectDirty } from '../store/config-slice';
 import { useApp } from '../store/store';
 import { EmptyState } from '../ui/controls';
 import { Icon } from '../ui/icons';
 import { RuleForm, type Touched } from './RuleForm';
+import { CacheForm } from './CacheForm';
 import { RuleList } from './RuleList';
 import { TryImage } from './TryImage';
 import { draftIssues } from './validation';
@@ -104,6 +105,7 @@ export function RuleEditor(): ReactElement {
               A mirror rule sends matching pulls to the mirrors you list, in order; a block rule refuses them with your message.
             </EmptyState>
           )}
+          <CacheForm />
         </div>
         <TryImage />
       </div>

@@ -9,12 +9,13 @@ import { Switch } from '../ui/controls';
 import { Icon } from '../ui/icons';
 import { CheckBadge, useMirrorChecks } from '../ui/mirror-check';
 import { moved, removed, replaced, withKind } from './draft';
+import { cacheLabel, cacheMirror, cacheOfMirror } from '../../shared/rules/cache-rules';
 import { draftIssues, issueAt, type ConfigIssue } from './validation';
 
 /** Field paths whose problems show now: touched, non-empty, or after a save attempt. */
 export type Touched = { has(field: string): boolean; touch(field: string): void };
 
-function Field({ label, error, hint, children, id, fix }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; id: string; fix?: ReactNode }): ReactElement {
+export function Field({ label, error, hint, children, id, fix }: { label: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; id: string; fix?: ReactNode }): ReactElement {
   return (
     <div className={`form-field${error ? ' has-error' : ''}`}>
       <label htmlFor={id}>{label}</label>
@@ -50,6 +51,9 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
   const base = useId();
   const set = (to: string[]): void => updateRule(index, { ...rule, to });
   const listError = issueAt(issues, `rules.${index}.to`);
+  const config = useApp((s) => s.draft);
+  const localCache = config ? cacheMirror(rule.from, config) : undefined;
+  const cacheOf = (location: string): string | undefined => (config ? cacheOfMirror(location, config) : undefined);
   return (
     <fieldset className="form-field mirrors">
       <legend>Mirrors <span className="muted small">tried in this order</span></legend>
@@ -81,6 +85,7 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
                     onClick={() => set(removed(rule.to, i))}><Icon name="close" /></button>
                 </div>
                 {show && <p className="field-error" id={`${id}-error`} role="alert"><Icon name="alert" size={12} /> {error}</p>}
+                {cacheOf(location) !== undefined && <span className="muted small" data-testid="mirror-cache">{cacheLabel(cacheOf(location)!)}</span>}
                 {show && <StripScheme value={location} onFix={(fixed) => set(replaced(rule.to, i, fixed))} />}
                 <CheckBadge check={checks[location]} />
               </div>
@@ -90,6 +95,10 @@ function Mirrors({ rule, index, issues, touched }: { rule: MirrorRule; index: nu
       </ol>
       {listError && <p className="field-error" role="alert"><Icon name="alert" size={12} /> {listError}</p>}
       <button type="button" className="link-button" onClick={() => set([...rule.to, ''])}><Icon name="plus" size={12} /> Add a mirror</button>
+      {localCache !== undefined && !rule.to.includes(localCache) && (
+        <button type="button" className="link-button" onClick={() => set([...rule.to.filter((t) => t !== ''), localCache])}
+          title={`Pull through the ${cacheLabel(rule.from.split('/')[0]!)} at ${localCache}`}><Icon name="plus" size={12} /> Add the local cache</button>
+      )}
     </fieldset>
   );
 }

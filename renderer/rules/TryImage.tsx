@@ -79,9 +79,11 @@ export function TryImage(): ReactElement {
               <dt>Outcome</dt><dd><span className={`plan-action plan-${preview.plan.kind}`}>{actionText[preview.plan.kind]}</span></dd>
               <dt>Rule</dt>
               <dd>
-                {match
-                  ? <button type="button" className="link-button link-wrap" onClick={() => selectRule(match.index)}>{ruleLabel(match)}</button>
-                  : <span className="muted">none matches</span>}
+                {match?.cache !== undefined
+                  ? <span data-testid="try-cache">{ruleLabel(match)}</span>
+                  : match
+                    ? <button type="button" className="link-button link-wrap" onClick={() => selectRule(match.index)}>{ruleLabel(match)}</button>
+                    : <span className="muted">none matches</span>}
                 {preview.unsaved && <span className="tag tag-unsaved">unsaved</span>}
               </dd>
             </dl>

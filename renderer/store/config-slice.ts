@@ -34,6 +34,8 @@ export interface ConfigSlice {
   loadConfig(): Promise<void>;
   receiveConfig(state: ConfigState): void;
   updateRule(index: number, rule: Rule): void;
+  /** Replaces the draft's `cache` section (the cache settings form). */
+  updateCache(cache: Config['cache']): void;
   /** Adds a new rule of `kind`, or `preset` as it is, and selects it. */
   addRule(kind: RuleKind, preset?: Rule): void;
   undoDelete(): void;
@@ -135,9 +137,9 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
         return;
       }
       if (!selectDirty(s)) return adopt(state);
-      if (sameData(state.config.rules, s.saved.config.rules)) {
+      if (sameData(state.config.rules, s.saved.config.rules) && sameData(state.config.cache, s.saved.config.cache)) {
         // Only settings the editor does not edit changed (e.g. the master switch): rebase quietly.
-        set({ saved: state, draft: { ...cloneConfig(state.config), rules: s.draft.rules } });
+        set({ saved: state, draft: { ...cloneConfig(state.config), rules: s.draft.rules, cache: s.draft.cache } });
         return;
       }
       set({ incoming: state });
@@ -146,6 +148,10 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     updateRule: (index, rule) => {
       const { draft, ruleKeys } = get();
       if (draft) editRules(replaced(draft.rules, index, rule), ruleKeys, index);
+    },
+    updateCache: (cache) => {
+      const { draft } = get();
+      if (draft) set({ draft: { ...draft, cache }, saveError: null });
     },
     addRule: (kind, preset) => {
       const { draft, ruleKeys } = get();

@@ -3,11 +3,15 @@
 import type { MirrorRule } from '../config/schema';
 import { type Reference, referenceString } from '../reference';
 import type { RuleMatch } from './match';
+import { cacheLabel } from './cache-rules';
 
 /** `Rule "hub cache" (from docker.io)`, or `Rule 2 (from docker.io)` for an unnamed rule. */
-export function ruleLabel({ index, rule }: RuleMatch): string {
+export function ruleLabel({ index, rule, cache }: RuleMatch): string {
+  if (cache !== undefined) return cacheLabel(cache);
   return `${rule.name ? `Rule "${rule.name}"` : `Rule ${index + 1}`} (from ${rule.from})`;
 }
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
@@ -51,7 +55,7 @@ export function explainMirror(match: RuleMatch & { rule: MirrorRule }, ref: Refe
     countNote(route.invalid, 'mirror location gives no valid image name and is skipped', 'mirror locations give no valid image name and are skipped') +
     countNote(route.repeats, 'candidate repeats an earlier one and is dropped', 'candidates repeat earlier ones and are dropped');
   const list = listInOrder(route.tried.map((t) => (t.itself ? `${t.text} (the original itself)` : t.text)));
-  const sends = `${ruleLabel(match)} sends ${original} to ${list}${notes}`;
+  const sends = `${capitalized(ruleLabel(match))} sends ${original} to ${list}${notes}`;
   if (route.tried.some((t) => t.itself)) {
     return `${sends}. A mirror location that gives the original reference is the original registry: that pull keeps its name and is never renamed.${route.tried.length > 1 ? ` ${afterMirrorPull(ref, retag, keepMirrorTag)}` : ''}`;
   }

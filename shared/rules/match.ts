@@ -5,8 +5,11 @@ import { moreSpecific, parsePrefix, prefixSpecificity, type Specificity } from '
 
 /** The rule that decided, with its position in `config.rules`. */
 export interface RuleMatch {
+  /** -1 for the local cache's implicit rule. */
   index: number;
   rule: Rule;
+  /** Set when the rule is the local cache's implicit rule for this registry. */
+  cache?: string;
 }
 
 /**

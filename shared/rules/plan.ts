@@ -5,6 +5,7 @@ import { type Config, type MirrorRule, isBlockRule } from '../config/schema';
 import { type Reference, referenceString } from '../reference';
 import { explainBlock, explainDigestOnly, explainMirror, explainPass, type MirrorRoute } from './explain';
 import { type RuleMatch, matchRule } from './match';
+import { cacheOfMirror, matchCacheRule } from './cache-rules';
 import { rewriteCandidate } from './rewrite';
 
 /**
@@ -13,9 +14,13 @@ import { rewriteCandidate } from './rewrite';
  * A mirror location that gives the original reference itself is the original (`kind`
  * 'original', `mirror` set): pulling it is pulling the original, and it is never renamed.
  */
-export type PlannedCandidate =
+export type PlannedCandidate = (
   | { ref: Reference; text: string; kind: 'mirror' | 'original'; mirror?: string; skipped?: never }
-  | { ref: null; text: string; kind: 'mirror' | 'original'; mirror?: string; skipped: string };
+  | { ref: null; text: string; kind: 'mirror' | 'original'; mirror?: string; skipped: string }
+) & {
+  /** The cached registry, when the candidate is the local cache. */
+  cache?: string;
+};
 
 export type MirrorMatch = RuleMatch & { rule: MirrorRule };
 
@@ -61,7 +66,8 @@ export function planPull(ref: Reference, config: Config): PullPlan {
     candidates: [{ ref, text, kind: 'original' }],
     explanation,
   });
-  const match = matchRule(ref, config);
+  // Explicit rules always win; the local cache is the lowest-priority rule.
+  const match = matchRule(ref, config) ?? matchCacheRule(ref, config);
   if (!match) return pass(explainPass(text, config.enabled ? 'no rule' : 'disabled'), null);
   const { rule } = match;
   if (isBlockRule(rule)) {
@@ -69,8 +75,12 @@ export function planPull(ref: Reference, config: Config): PullPlan {
   }
   // A tag can move, a digest cannot: digestOnly rules trust the mirror only for immutable pulls.
   if (rule.digestOnly && !ref.digest) return pass(explainDigestOnly(match, text), match);
-  const mirrorMatch: MirrorMatch = { index: match.index, rule };
-  const mirrors = rule.to.map((to) => mirrorCandidate(ref, rule, to));
+  const mirrorMatch: MirrorMatch = { ...match, rule };
+  // A mirror that is a local cache (implicit, or chosen in an explicit rule) is started on demand.
+  const mirrors = rule.to.map((to): PlannedCandidate => {
+    const cache = match.cache ?? cacheOfMirror(to, config);
+    return { ...mirrorCandidate(ref, rule, to), ...(cache ? { cache } : {}) };
+  });
   const candidates = withoutRepeats(rule.fallback ? [...mirrors, { ref, text, kind: 'original' }] : mirrors);
   return {
     kind: 'mirror',
@@ -101,7 +111,8 @@ function withoutRepeats(candidates: PlannedCandidate[]): PlannedCandidate[] {
       seen.set(c.text, i);
       return c;
     }
-    return { ref: null, text: c.text, kind: c.kind, ...(c.mirror === undefined ? {} : { mirror: c.mirror }), skipped: `the same reference as candidate ${first + 1}, which is tried already.` };
+    const { ref: _ref, ...rest } = c;
+    return { ...rest, ref: null, skipped: `the same reference as candidate ${first + 1}, which is tried already.` };
   });
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDockerd, docker, importBusyboxImage } from '../harness/real-docker';
 import { startServe } from '../harness/serve';
+import { cacheBench } from './cache-bench';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
@@ -218,6 +219,7 @@ async function main() {
     const input = Array.from({ length: 2000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`).join('\n') + '\n';
     const out = docker(serve.host, ['run', '-i', '--rm', '--network', 'none', 'bench/busybox:1', 'cat'], { input });
     console.log(`docker run -i through serve: output ${out === input ? 'intact' : 'CORRUPTED'} (${input.length} bytes)`);
+    console.log(await cacheBench());
   } finally {
     await serve.stop();
     await dockerd.stop();

@@ -23,7 +23,7 @@ const status = {
   listening: '/run/user/1000/docker-caching/docker.sock',
   upstream: { address: 'unix:///var/run/docker.sock', healthy: true, version: '20.10.24' },
   enabled: true, configPath: '/tmp/config.yaml',
-  counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 },
+  counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0, fromCache: 0 },
   dockerContextActive: false,
 };
 const configState = {

@@ -18,7 +18,7 @@ export const status: Status = {
   upstream: { address: 'unix:///var/run/docker.sock', healthy: true, version: '20.10.24' },
   enabled: true,
   configPath: '/home/dev/.config/docker-caching/config.yaml',
-  counters: { redirected: 42, fellBack: 3, blocked: 1, failed: 1, bytesFromMirrors: 1_873_000_000 },
+  counters: { redirected: 42, fellBack: 3, blocked: 1, failed: 1, bytesFromMirrors: 1_873_000_000, fromCache: 30 },
   dockerContextActive: true,
 };
 
@@ -114,7 +114,7 @@ export const fileProblem = {
 };
 export const invalidAtStart: Partial<FakeApiInit> = {
   config: { config: { ...config, rules: [] }, revision: 1, path: configState.path, error: fileProblem },
-  status: { ...status, configError: fileProblem, dockerContextActive: false, counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 } },
+  status: { ...status, configError: fileProblem, dockerContextActive: false, counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0, fromCache: 0 } },
 };
 
 /** The engine does not answer. */
@@ -125,7 +125,7 @@ export const engineDown: Partial<FakeApiInit> = {
 /** A new user: nothing set up yet. */
 export const firstRun: Partial<FakeApiInit> = {
   config: { config: { ...config, rules: [] }, revision: 1, path: configState.path },
-  status: { ...status, dockerContextActive: false, counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 } },
+  status: { ...status, dockerContextActive: false, counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0, fromCache: 0 } },
 };
 
 export function init(over: Partial<FakeApiInit> = {}): FakeApiInit {

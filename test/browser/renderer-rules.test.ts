@@ -308,7 +308,8 @@ describe('try an image', () => {
     // A draft rule with a problem is left out of the preview, and said so.
     await form(page).getByLabel('Mirror 1 location').fill('https://ghcr-cache.internal');
     expect(await tryImage(page).innerText()).toContain('One edited rule has a problem and is left out until fixed.');
-    expect(await candidates(page)).toEqual(['ghcr.io/org/app:1.2']);
+    // Without that rule, ghcr.io goes through its local cache, the lowest-priority rule.
+    expect(await candidates(page)).toEqual(['127.0.0.1:5051/org/app:1.2', 'ghcr.io/org/app:1.2']);
     await form(page).getByRole('button', { name: 'Use ghcr-cache.internal' }).click();
     expect(await form(page).getByLabel('Mirror 1 location').inputValue()).toBe('ghcr-cache.internal');
     expect(await candidates(page)).toEqual(['ghcr-cache.internal/org/app:1.2', 'ghcr.io/org/app:1.2']);
@@ -318,8 +319,12 @@ describe('try an image', () => {
     expect(await tryImage(page).innerText()).toContain('Images from badcorp are not allowed');
 
     await input.fill('quay.io/x/y');
+    expect(await tryImage(page).getByTestId('try-cache').innerText()).toBe('local cache (quay.io)');
+    expect(await candidates(page)).toEqual(['127.0.0.1:5052/x/y:latest', 'quay.io/x/y:latest']);
+
+    await input.fill('registry.example.com/x/y');
     expect(await tryImage(page).innerText()).toContain('none matches');
-    expect(await candidates(page)).toEqual(['quay.io/x/y:latest']);
+    expect(await candidates(page)).toEqual(['registry.example.com/x/y:latest']);
 
     await input.fill('Ubuntu:18.04');
     expect(await tryImage(page).getByRole('alert').innerText()).toContain('must be lowercase');

@@ -69,7 +69,7 @@ export function fakeStatus(overrides: Partial<Status> = {}): Status {
     upstream: { address: 'unix:///var/run/docker.sock', healthy: true, version: '20.10.24' },
     enabled: true,
     configPath: '/home/user/.config/docker-caching/config.yaml',
-    counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 },
+    counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0, fromCache: 0 },
     dockerContextActive: false,
     ...overrides,
   };
@@ -108,6 +108,13 @@ export class FakeEngine implements Engine {
   async checkMirror(location: string): Promise<MirrorCheck> {
     this.mirrorChecks.push(location);
     return { location, state: 'reachable', reason: `HTTP 200 from http://${location}/v2/`, status: 200 };
+  }
+
+  /** How often the shell asked to clear the local cache. */
+  cacheClears = 0;
+
+  async clearCache(): Promise<void> {
+    this.cacheClears++;
   }
 
   async recheckUpstream(): Promise<Status> {

@@ -66,7 +66,18 @@ describe('docker-caching resolve', () => {
 
   it('says block and pass', () => {
     expect(JSON.parse(resolveRef('--json', 'quay.io/prom/prometheus').stdout)).toMatchObject({ action: 'block', candidates: [], message: 'pulls from quay.io are not allowed here' });
-    expect(JSON.parse(resolveRef('--json', 'gcr.io/distroless/static').stdout)).toMatchObject({ action: 'pass', candidates: ['gcr.io/distroless/static:latest'], rule: null });
+    expect(JSON.parse(resolveRef('--json', 'registry.example.com/distroless/static').stdout)).toMatchObject({ action: 'pass', candidates: ['registry.example.com/distroless/static:latest'], rule: null });
+  });
+
+  it('shows the local cache as the lowest-priority rule of a cached registry', () => {
+    expect(JSON.parse(resolveRef('--json', 'gcr.io/distroless/static').stdout)).toMatchObject({
+      action: 'mirror',
+      candidates: ['127.0.0.1:5054/distroless/static:latest', 'gcr.io/distroless/static:latest'],
+      rule: { index: -1, from: 'gcr.io', name: 'local cache (gcr.io)', cache: 'gcr.io' },
+    });
+    const text = resolveRef('gcr.io/distroless/static').stdout;
+    expect(text).toContain('action:     mirror (local cache (gcr.io))');
+    expect(text).toContain('Local cache (gcr.io) sends gcr.io/distroless/static:latest to 127.0.0.1:5054/distroless/static:latest, then to the original registry if that fails.');
   });
 
   it('prints a readable plan without --json', () => {

@@ -3,29 +3,29 @@ import { Counters } from '../../main/engine/log/counters';
 import { LogStore } from '../../main/engine/log/log-store';
 import type { LogAction, LogDetail } from '../../shared/log';
 
-function pull(store: LogStore, action: LogAction, bytesDone = 0): void {
+function pull(store: LogStore, action: LogAction, bytesDone = 0, fromCache = false): void {
   const e = store.begin({
     time: 0, method: 'POST', path: '/images/create?fromImage=x', route: 'pull', status: 200, pending: true, durationMs: 1,
     bytesIn: 0, bytesOut: 999, action, upgraded: false, requestHeaders: [], responseHeaders: [],
-    rewrite: { original: 'docker.io/library/x:1', action: 'mirror', candidates: [], retag: [], untag: [] },
+    rewrite: { original: 'docker.io/library/x:1', action: 'mirror', candidates: [], retag: [], untag: [], ...(fromCache ? { cache: { registry: 'docker.io', outcome: 'used' as const } } : {}) },
     progress: { layers: 1, layersDone: 1, bytesTotal: bytesDone, bytesDone },
   } as Omit<LogDetail, 'seq'>);
   store.end(e);
 }
 
 describe('rewrite counters', () => {
-  it('count finished pulls by outcome, and the image bytes that came from mirrors', () => {
+  it('count finished pulls by outcome, those the local cache served, and the image bytes that came from mirrors', () => {
     const store = new LogStore(10);
     const counters = new Counters(store);
     let changes = 0;
     counters.onChange(() => changes++);
     pull(store, 'redirected', 5_000_000);
-    pull(store, 'redirected', 1_000);
+    pull(store, 'redirected', 1_000, true);
     pull(store, 'fell back', 7_000_000);
     pull(store, 'blocked');
     pull(store, 'failed');
     pull(store, 'passed');
-    expect(counters.snapshot()).toEqual({ redirected: 2, fellBack: 1, blocked: 1, failed: 1, bytesFromMirrors: 5_001_000 });
+    expect(counters.snapshot()).toEqual({ redirected: 2, fellBack: 1, blocked: 1, failed: 1, bytesFromMirrors: 5_001_000, fromCache: 1 });
     expect(changes).toBe(5);
   });
 });

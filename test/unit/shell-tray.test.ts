@@ -31,12 +31,14 @@ function commands(): TrayCommands & { calls: unknown[][] } {
     useDockerContext: record('useDockerContext'),
     setStartAtLogin: record('setStartAtLogin'),
     setNotifications: record('setNotifications'),
+    setCacheEnabled: record('setCacheEnabled'),
+    clearCache: record('clearCache'),
     quit: record('quit'),
   };
 }
 
 function state(overrides: Partial<TrayState> = {}): TrayState {
-  return { status: fakeStatus(), rules, recentPulls: [], pullsRedirectedToday: 0, dockerContextActive: false, startAtLogin: false, notifications: true, ...overrides };
+  return { status: fakeStatus(), rules, recentPulls: [], pullsRedirectedToday: 0, dockerContextActive: false, startAtLogin: false, notifications: true, cacheEnabled: true, ...overrides };
 }
 
 const labels = (menu: MenuItemConstructorOptions[]) => menu.map((item) => (item.type === 'separator' ? '---' : item.label));
@@ -59,6 +61,7 @@ describe('tray menu', () => {
       'docker.io/library → localhost:5000, mirror.example.com/hub',
       'GitHub && co (ghcr.io → ghcr-mirror.example.com)',
       'quay.io: blocked',
+      'Local cache',
       '---',
       'Open Inspector',
       'Edit Rules…',
@@ -169,6 +172,52 @@ describe('tray menu', () => {
     click(item(trayMenu(state({ startAtLogin: true }), cmds), 'Start at login'));
     expect(cmds.calls).toEqual([['setStartAtLogin', false]]);
     expect(item(trayMenu(state({ startAtLogin: null }), cmds), /^Start at login/)).toMatchObject({ enabled: false, checked: false });
+  });
+});
+
+describe('tray local cache', () => {
+  const cache = {
+    enabled: true,
+    maxSizeBytes: 20e9,
+    totalBytes: 3 * 2 ** 30,
+    registries: [
+      { registry: 'docker.io', port: 5050, state: 'running' as const, container: 'docker-caching-cache-docker.io', sizeBytes: 3 * 2 ** 30, remote: 'https://registry-1.docker.io' },
+      { registry: 'ghcr.io', port: 5051, state: 'not started' as const, container: null, sizeBytes: null, remote: 'https://ghcr.io' },
+      { registry: 'quay.io', port: 5052, state: 'error' as const, container: null, sizeBytes: 0, remote: 'https://quay.io', error: 'the cache image registry:2 is not on the engine' },
+    ],
+  };
+  const submenu = (menu: MenuItemConstructorOptions[], label: RegExp) => item(menu, label).submenu as MenuItemConstructorOptions[];
+
+  it('shows on/off, the size against maxSize, each registry\'s state and Clear cache', () => {
+    const menu = trayMenu(state({ status: fakeStatus({ cache }) }), commands());
+    expect(item(menu, /^Local cache/).label).toBe('Local cache (error)');
+    expect(labels(submenu(menu, /^Local cache/))).toEqual([
+      'Cache pulls locally',
+      '---',
+      '3.0 GB of 18.6 GB used',
+      'docker.io: running, 3.0 GB',
+      'ghcr.io: not started',
+      'quay.io: error: the cache image registry:2 is not on the engine',
+      '---',
+      'Clear cache',
+    ]);
+    expect(item(submenu(menu, /^Local cache/), 'docker.io: running, 3.0 GB').enabled).toBe(false);
+  });
+
+  it('switches the cache with what the click should set, and clears it', () => {
+    const cmds = commands();
+    click(item(submenu(trayMenu(state({ status: fakeStatus({ cache }) }), cmds), /^Local cache/), 'Cache pulls locally'));
+    const off = trayMenu(state({ status: fakeStatus({ cache }), cacheEnabled: false }), cmds);
+    expect(item(off, /^Local cache/).label).toBe('Local cache (off) (error)');
+    click(item(submenu(off, /^Local cache/), 'Cache pulls locally'));
+    click(item(submenu(off, /^Local cache/), 'Clear cache'));
+    expect(cmds.calls).toEqual([['setCacheEnabled', false], ['setCacheEnabled', true], ['clearCache']]);
+  });
+
+  it('says so before the state was read, with nothing to clear', () => {
+    const menu = submenu(trayMenu(state(), commands()), /^Local cache/);
+    expect(labels(menu)).toContain('State not read yet');
+    expect(item(menu, 'Clear cache').enabled).toBe(false);
   });
 });
 

@@ -10,29 +10,9 @@ import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client
 import { cacheAddress, cacheName, containerSpec, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
 import { nextEviction } from './eviction';
 import { UsageFile } from './usage-file';
+import type { CacheRegistryStatus, CacheStatus } from '../../../shared/ipc';
 
-export type CacheState = 'not started' | 'running' | 'stopped' | 'error';
-
-/** One registry's cache as `cache status` and the tray show it. */
-export interface CacheRegistryStatus {
-  registry: string;
-  port: number;
-  state: CacheState;
-  /** The container's name, or null when there is none. */
-  container: string | null;
-  /** What its volume holds, or null when unknown (no volume yet). */
-  sizeBytes: number | null;
-  remote: string;
-  /** Why the cache cannot be used, when it cannot. */
-  error?: string;
-}
-
-export interface CacheStatus {
-  enabled: boolean;
-  maxSizeBytes: number;
-  totalBytes: number;
-  registries: CacheRegistryStatus[];
-}
+export type { CacheRegistryStatus, CacheStatus };
 
 export type EnsureResult = { ok: true; address: string } | { ok: false; reason: string };
 
@@ -86,7 +66,7 @@ export class CacheManager {
     const registries = this.registries().map((entry): CacheRegistryStatus => {
       const container = containers.get(entry.registry);
       const failure = this.failures.get(entry.registry);
-      const state: CacheState = failure ? 'error' : !container ? 'not started' : container.State === 'running' ? 'running' : 'stopped';
+      const state: CacheRegistryStatus['state'] = failure ? 'error' : !container ? 'not started' : container.State === 'running' ? 'running' : 'stopped';
       return {
         registry: entry.registry,
         port: entry.port,
@@ -135,6 +115,16 @@ export class CacheManager {
         return { ok: false, reason };
       }
     });
+  }
+
+  /** Whether the registry's upstream answers at all, asked from here (any HTTP answer counts). */
+  async upstreamReachable(registry: string): Promise<boolean> {
+    try {
+      await fetch(new URL('/v2/', this.entry(registry).remote), { signal: AbortSignal.timeout(3_000) });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Starts the given registries' caches (default: all the config caches). */
@@ -299,7 +289,7 @@ export class CacheManager {
       throw new CacheError(`the cache image ${image} is not a valid image name: ${(err as Error).message}`);
     }
     const query = new URLSearchParams({ fromImage: nameString(ref), tag: ref.digest ?? ref.tag ?? 'latest' });
-    const res = await engine.call('POST', `/images/create?${query.toString()}`);
+    const res = await engine.call('POST', `/images/create?${query.toString()}`, { timeoutMs: 5 * 60_000 });
     const failure = res.status !== 200 ? dockerErrorMessage(res.text) : streamError(res.text);
     if (failure !== undefined) throw new CacheError(`the cache image ${image} is not on the engine and cannot be pulled: ${failure}`);
   }
@@ -328,7 +318,8 @@ export class CacheManager {
     try {
       const started = await engine.call('POST', `/containers/${id}/start`);
       if (started.status !== 204) throw new CacheError(`cannot start a maintenance container: ${dockerErrorMessage(started.text)}`);
-      const waited = await engine.call('POST', `/containers/${id}/wait`);
+      // garbage-collect of a big cache prints nothing for minutes: no inactivity limit that short.
+      const waited = await engine.call('POST', `/containers/${id}/wait`, { timeoutMs: 60 * 60_000 });
       const { StatusCode } = JSON.parse(waited.text) as { StatusCode: number };
       if (StatusCode !== 0) throw new CacheError(`maintenance failed (exit ${StatusCode}): ${(await this.logs(id)).trim().split('\n').slice(-3).join(' | ')}`);
     } finally {
@@ -370,7 +361,7 @@ export class CacheManager {
 
   /** Bytes in each of our volumes, by registry. */
   private async volumeSizes(): Promise<Map<string, number>> {
-    const res = await this.opts.engine.call('GET', '/system/df?type=volume');
+    const res = await this.opts.engine.call('GET', '/system/df?type=volume', { timeoutMs: 120_000 });
     if (res.status !== 200) throw new CacheError(`cannot read volume sizes: ${dockerErrorMessage(res.text)}`);
     const { Volumes } = JSON.parse(res.text) as { Volumes: { Name: string; Labels: Record<string, string> | null; UsageData: { Size: number } | null }[] | null };
     const sizes = new Map<string, number>();

@@ -1,11 +1,11 @@
-// Running totals of what the rewrite did (redirected, fell back, blocked, failed, bytes from
-// mirrors), kept from the log's finished entries for the status strip and the tray.
+// Running totals of what the rewrite did (redirected, from the local cache, fell back,
+// blocked, failed, bytes from mirrors), kept from the log's finished entries for the status strip and the tray.
 import type { Counters as CounterValues } from '../../../shared/ipc';
 import type { LogStore } from './log-store';
 import { Listeners } from '../listeners';
 
 export class Counters {
-  private values: CounterValues = { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0 };
+  private values: CounterValues = { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0, fromCache: 0 };
   private readonly listeners = new Listeners<[]>('counters');
 
   constructor(logs: LogStore) {
@@ -14,6 +14,7 @@ export class Counters {
       const v = this.values;
       if (entry.action === 'redirected') {
         v.redirected++;
+        if (entry.rewrite.cache?.outcome === 'used') v.fromCache++;
         // Image bytes the engine downloaded (layer progress), not the size of the progress stream.
         v.bytesFromMirrors += entry.progress?.bytesDone ?? 0;
       } else if (entry.action === 'fell back') v.fellBack++;

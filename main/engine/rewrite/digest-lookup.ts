@@ -53,7 +53,7 @@ async function mirrorWithDigest(image: string, req: InterceptedRequest, ctx: Int
     if (await present(ctx.engine, prefix, mirrorRef)) {
       req.entry.rewrite = {
         original: referenceString(ref), action: 'pass', candidates: [], retag: [], untag: [], mappedTo: mirrorRef,
-        rule: { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name },
+        rule: { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name, ...(plan.match.cache ? { cache: plan.match.cache } : {}) },
       };
       ctx.updated();
       return mirrorRef;

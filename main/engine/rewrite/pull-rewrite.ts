@@ -7,6 +7,7 @@ import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../../shared/l
 import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../../shared/reference';
 import { planPull, type MirrorPlan, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
 import { ruleLabel } from '../../../shared/rules/explain';
+import { cacheLabel } from '../../../shared/rules/cache-rules';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import { headerValue, type RequestHead } from '../proxy/http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
@@ -15,8 +16,19 @@ import { SerialByKey } from './serial-by-key';
 import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
 import { PullSecrets, redactTarget } from '../log/redact';
 
+/** The local caches as the pull rewrite uses them (the engine's CacheManager). */
+export interface PullCaches {
+  /** Makes the registry's cache ready (lazily created and started), or says why it cannot be used. */
+  ensure(registry: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Whether the cache's upstream registry answers at all (asked while the cache serves a pull). */
+  upstreamReachable(registry: string): Promise<boolean>;
+  /** A pull of `repository` went through the registry's cache (for least-recently-pulled eviction). */
+  pulled(registry: string, repository: string): void;
+}
+
 export interface PullRewriteOptions extends CredentialSource {
   config: () => Config;
+  caches?: PullCaches;
 }
 
 /** What a pull asks for, read as the engine reads it (image_routes.go postImagesCreate). */
@@ -86,7 +98,7 @@ export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
 function newTrace(plan: PullPlan): RewriteTrace {
   return {
     original: referenceString(plan.original),
-    rule: plan.match ? { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name } : undefined,
+    rule: plan.match ? { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name, ...(plan.match.cache ? { cache: plan.match.cache } : {}) } : undefined,
     action: plan.kind,
     candidates: [],
     retag: [],
@@ -134,6 +146,19 @@ async function runCandidates(
       ctx.updated();
       continue;
     }
+    let upstreamReachable: Promise<boolean> | undefined;
+    if (candidate.cache !== undefined && opts.caches) {
+      const ready = await opts.caches.ensure(candidate.cache);
+      if (!ready.ok) {
+        attempt.reason = ready.reason;
+        trace.cache = { registry: candidate.cache, outcome: 'unavailable', reason: ready.reason };
+        await run.stream.send(status(`skipped ${candidate.text}: ${ready.reason}`));
+        ctx.updated();
+        continue;
+      }
+      // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
+      upstreamReachable = opts.caches.upstreamReachable(candidate.cache);
+    }
     const result = await tryCandidate(run, candidate, candidate.ref);
     attempt.durationMs = Date.now() - run.started - attempt.startedMs;
     if (result.kind === 'abandoned') return abandoned(run, attempt);
@@ -147,13 +172,14 @@ async function runCandidates(
     if (result.kind === 'failed') {
       attempt.outcome = 'failed';
       attempt.reason = result.failure.reason;
+      if (candidate.cache !== undefined) trace.cache = { registry: candidate.cache, outcome: 'failed', reason: result.failure.reason };
       failures.push(result.failure);
       await run.stream.send(status(`${candidate.text} failed: ${result.failure.reason}`));
       ctx.updated();
       continue;
     }
     attempt.outcome = 'ok';
-    return pulled(run, candidate, candidate.ref, result.fetched, failures.length > 0);
+    return pulled(run, candidate, candidate.ref, result.fetched, failures.length > 0, upstreamReachable);
   }
   await nothingPulled(run, failures);
 }
@@ -162,7 +188,8 @@ async function runCandidates(
 async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Reference): Promise<CandidateResult> {
   const { req, ctx, plan, pull, secrets, stream } = run;
   const { engine, signal } = ctx;
-  await stream.send(status(`pulling ${candidate.text}${candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? ref.domain}` : ' from the original registry'}`));
+  const from = candidate.cache !== undefined ? ` from the ${cacheLabel(candidate.cache)}` : candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? ref.domain}` : ' from the original registry';
+  await stream.send(status(`pulling ${candidate.text}${from}`));
   const progress = new ProgressReader();
   const failed = (reason: string, httpStatus?: number): CandidateResult => ({ kind: 'failed', failure: { ref: candidate.text, reason: secrets.redact(reason), status: httpStatus } });
   let before = new Set<string>();
@@ -233,14 +260,23 @@ async function abandoned(run: PullRun, attempt: CandidateAttempt): Promise<void>
 }
 
 /** A candidate was pulled: name it as the original (a mirror pull), say where it came from, end the stream. */
-async function pulled(run: PullRun, candidate: PlannedCandidate, ref: Reference, fetched: Fetched, afterFailures: boolean): Promise<void> {
+async function pulled(
+  run: PullRun, candidate: PlannedCandidate, ref: Reference, fetched: Fetched, afterFailures: boolean, upstreamReachable: Promise<boolean> | undefined,
+): Promise<void> {
   const { req, ctx, trace } = run;
   trace.source = candidate.text;
+  let servedNote = '';
+  if (candidate.cache !== undefined) {
+    const offline = upstreamReachable ? !(await upstreamReachable) : false;
+    trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
+    servedNote = offline ? ', served from the local cache, upstream unreachable' : ', through the local cache';
+    run.opts.caches?.pulled(candidate.cache, ref.path);
+  }
   // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
   req.entry.action = candidate.kind === 'mirror' ? 'redirected' : afterFailures ? 'fell back' : 'passed';
   if (candidate.kind === 'mirror') await retagAfterPull(run, ref, fetched);
   await run.stream.start();
-  await ctx.respond.write(status(`pulled ${trace.original} from ${candidate.text}${describeFollowUps(trace)}`));
+  await ctx.respond.write(status(`pulled ${trace.original} from ${candidate.text}${servedNote}${describeFollowUps(trace)}`));
   await ctx.respond.end();
   ctx.updated();
 }

@@ -1,0 +1,96 @@
+// The local caches as the running engine holds them: the CacheManager for its engine, the
+// hooks the pull rewrite calls (lazy start, pulls recorded for eviction), and the last known
+// state for the tray and the status strip, refreshed when something changes. Never blocks a
+// pull on bookkeeping: recording and eviction run after the pull has answered.
+import type { Config } from '../../../shared/config/schema';
+import type { CacheStatus } from '../../../shared/ipc';
+import type { PullCaches } from '../rewrite/pull-rewrite';
+import type { EngineClient } from '../upstream/engine-client';
+import { CacheManager } from './cache-manager';
+import { cacheUsagePath, upstreamLogin } from './cache-setup';
+
+export interface EngineCaches extends PullCaches {
+  readonly manager: CacheManager;
+  /** The last state read from the engine, undefined until the first read. */
+  snapshot(): CacheStatus | undefined;
+  /** Reads the state again; listeners hear of a difference. */
+  refresh(): Promise<void>;
+  onChange(listener: () => void): () => void;
+}
+
+export interface EngineCachesOptions {
+  engine: EngineClient;
+  config: () => Config;
+  configPath: string;
+  env: NodeJS.ProcessEnv;
+  home: string;
+}
+
+export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
+  const listeners = new Set<() => void>();
+  let snapshot: CacheStatus | undefined;
+  let reading: Promise<void> | undefined;
+  let again = false;
+  // Why the last bookkeeping after a pull failed (eviction), until one succeeds.
+  let bookkeepingError: string | undefined;
+
+  const read = async () => {
+    let next: CacheStatus;
+    try {
+      next = await manager.status();
+      if (bookkeepingError) next.error = bookkeepingError;
+    } catch (err) {
+      const settings = opts.config().cache;
+      next = { enabled: settings.enabled, maxSizeBytes: snapshot?.maxSizeBytes ?? 0, totalBytes: snapshot?.totalBytes ?? 0, registries: snapshot?.registries ?? [], error: (err as Error).message };
+    }
+    if (JSON.stringify(next) === JSON.stringify(snapshot)) return;
+    snapshot = next;
+    for (const l of listeners) l();
+  };
+  // One read at a time; a change during a read asks for one more.
+  const refresh = (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return reading;
+    }
+    reading = (async () => {
+      do {
+        again = false;
+        await read();
+      } while (again);
+    })().finally(() => (reading = undefined));
+    return reading;
+  };
+
+  const manager = new CacheManager({
+    engine: opts.engine,
+    settings: () => opts.config().cache,
+    usagePath: cacheUsagePath(opts.configPath),
+    login: (registry) => upstreamLogin(registry, { env: opts.env, home: opts.home }),
+    onChange: () => void refresh(),
+  });
+
+  return {
+    manager,
+    snapshot: () => snapshot,
+    refresh,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    ensure: (registry) => manager.ensure(registry),
+    upstreamReachable: (registry) => manager.upstreamReachable(registry),
+    pulled(registry, repository) {
+      manager.recordPull(registry, repository).then(
+        () => {
+          bookkeepingError = undefined;
+          return refresh();
+        },
+        (err: Error) => {
+          bookkeepingError = `keeping the caches under maxSize failed: ${err.message}`;
+          return refresh();
+        },
+      );
+    },
+  };
+}

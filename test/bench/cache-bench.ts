@@ -1,0 +1,115 @@
+// The local cache's rows of `npm run bench`: a pull served by a warm cache against the same
+// pull from a local registry directly, a cold pull through the cache against the direct
+// pull from its upstream, and /_ping through serve with the cache on against it off.
+// A benchmark, not a test: it asserts nothing. Own dockerd, registries and serves.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { docker, startDockerd, startRegistry } from '../harness/real-docker';
+import { startServe } from '../harness/serve';
+import { cacheConfigText, freePort, registryImage } from '../harness/cache-fixture';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const LAYER_MB = 32;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Pushes a fresh image of one random ~32 MB layer as `registry/library/name:1`. */
+function publish(host: string, registry: string, name: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-cache-bench-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    cpSync('/bin/busybox', join(dir, 'bin/busybox'));
+    writeFileSync(join(dir, 'blob'), execFileSync('head', ['-c', String(LAYER_MB << 20), '/dev/urandom'], { maxBuffer: 64 << 20 }));
+    const ref = `${registry}/library/${name}:1`;
+    execFileSync('sh', ['-c', `tar -C ${dir} -c . | docker import - ${ref} >/dev/null`], { env: { ...process.env, DOCKER_HOST: host } });
+    docker(host, ['push', ref]);
+    docker(host, ['rmi', ref]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Seconds a `docker pull` of `ref` takes, then removes what it pulled (by its pulled name). */
+function timedPull(host: string, ref: string, as = ref): number {
+  const start = process.hrtime.bigint();
+  docker(host, ['pull', '-q', ref]);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  docker(host, ['rmi', as]);
+  return seconds;
+}
+
+async function pingP50(socket: string, n = 2000): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () => new Promise<void>((resolve, reject) => {
+    request({ socketPath: socket, path: '/_ping', agent }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    }).on('error', reject).end();
+  });
+  for (let i = 0; i < 200; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    await once();
+    times.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  agent.destroy();
+  return median(times);
+}
+
+/** Markdown rows for the bench report. */
+export async function cacheBench(): Promise<string> {
+  const dockerd = await startDockerd([]);
+  const upstream = await startRegistry({ port: await freePort() });
+  const local = await startRegistry({ port: await freePort() });
+  const home = mkdtempSync(join(tmpdir(), 'dc-cache-bench-home-'));
+  const port = await freePort();
+  const image = registryImage(dockerd.host);
+  writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
+  const serve = await startServe({ upstream: dockerd.host, home, quiet: true });
+  const offHome = mkdtempSync(join(tmpdir(), 'dc-cache-bench-off-'));
+  writeFileSync(join(offHome, 'config.yaml'), cacheConfigText({ image, enabled: false, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
+  const serveOff = await startServe({ upstream: dockerd.host, home: offHome, quiet: true });
+  const rows: Record<string, [number[], number[]]> = {
+    'warm cache pull vs local registry (s)': [[], []],
+    'cold pull via cache vs upstream direct (s)': [[], []],
+    '/_ping p50 µs, cache on vs off': [[], []],
+  };
+  try {
+    // Warm: the same image in the cache and in a plain local registry.
+    publish(dockerd.host, upstream.address, 'warm');
+    publish(dockerd.host, local.address, 'warm');
+    timedPull(serve.host, 'warm:1');
+    for (let round = 0; round < ROUNDS; round++) {
+      rows['warm cache pull vs local registry (s)']![0].push(timedPull(serve.host, 'warm:1'));
+      rows['warm cache pull vs local registry (s)']![1].push(timedPull(dockerd.host, `${local.address}/library/warm:1`));
+      // Cold: images of the same size, one new to the cache, one pulled from the upstream directly.
+      publish(dockerd.host, upstream.address, `cold${round}`);
+      publish(dockerd.host, upstream.address, `direct${round}`);
+      rows['cold pull via cache vs upstream direct (s)']![0].push(timedPull(serve.host, `cold${round}:1`));
+      rows['cold pull via cache vs upstream direct (s)']![1].push(timedPull(dockerd.host, `${upstream.address}/library/direct${round}:1`));
+      rows['/_ping p50 µs, cache on vs off']![0].push(await pingP50(serve.socket));
+      rows['/_ping p50 µs, cache on vs off']![1].push(await pingP50(serveOff.socket));
+      process.stderr.write(`cache round ${round + 1}/${ROUNDS} done\n`);
+    }
+  } finally {
+    await Promise.all([serve.stop(), serveOff.stop()]);
+    await dockerd.stop();
+    await Promise.all([upstream.stop(), local.stop()]);
+    for (const dir of [home, offHome, upstream.dir, local.dir, dockerd.dir]) rmSync(dir, { recursive: true, force: true });
+  }
+  const lines = [
+    `\nlocal cache, medians of ${ROUNDS} rounds (${LAYER_MB} MB layer; ratio = through the cache / without it)`,
+    '| workload | through the cache | without | ratio |',
+    '|---|---:|---:|---:|',
+  ];
+  for (const [name, [withCache, without]] of Object.entries(rows)) {
+    const a = median(withCache);
+    const b = median(without);
+    lines.push(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)}x |`);
+  }
+  return lines.join('\n');
+}

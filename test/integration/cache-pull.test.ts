@@ -1,0 +1,241 @@
+// Pulls through `serve` that go through the local cache, on the real dockerd, with a
+// Distribution cache container made from the registry image and a local "upstream" registry
+// standing in for Docker Hub: lazy start, original names, offline pulls from the cache,
+// explicit rules first, fallback with the reason when the cache cannot be used, hot reload,
+// simultaneous pulls, and a cache container removed by hand. Docker CLIs 28 and 20.10 and dockerode.
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { cacheName } from '../../main/engine/cache/cache-specs';
+import { DOCKER_CLIS, docker, importBusyboxImage, startRegistry, type Registry } from '../harness/real-docker';
+import { CLI, startServe, type Serve } from '../harness/serve';
+import { until } from '../harness/wait';
+import { cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+
+let host: string;
+let mirror: string;
+let image: string;
+let upstream: Registry;
+const running: Serve[] = [];
+const dirs: string[] = [];
+const HUB_CACHE = cacheName('docker.io');
+
+beforeAll(async () => {
+  host = inject('dockerHost');
+  mirror = inject('mirror');
+  image = registryImage(host);
+  upstream = await startRegistry({ port: await freePort() });
+});
+afterAll(async () => {
+  await upstream.stop();
+  rmSync(upstream.dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+  removeCaches(host, [HUB_CACHE, cacheName(upstream.address)]);
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+let seq = 0;
+const unique = (base: string) => `${base}${process.pid}x${++seq}`;
+
+/** Publishes a small image as `library/NAME:1` on the upstream registry; returns NAME. */
+function publishOnUpstream(base: string): string {
+  const name = unique(base);
+  const ref = `${upstream.address}/library/${name}:1`;
+  importBusyboxImage(host, ref, ref);
+  docker(host, ['push', ref]);
+  docker(host, ['rmi', ref]);
+  return name;
+}
+
+async function serveWith(config: string): Promise<Serve> {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-cache-pull-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'config.yaml'), config);
+  const s = await startServe({ upstream: host, home: dir });
+  running.push(s);
+  return s;
+}
+
+const hubCacheConfig = async (extra: Partial<Parameters<typeof cacheConfigText>[0]> = {}) => {
+  const port = await freePort();
+  return { port, text: cacheConfigText({ image, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } }, ...extra }) };
+};
+
+const containerNames = () => docker(host, ['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean);
+const imageNames = () => docker(host, ['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter(Boolean);
+const pullEntry = (s: Serve, name: string, n = 1) =>
+  until(`pull ${n} of ${name}`, () => s.entries.filter((e) => e.route === 'pull' && e.rewrite?.original === `docker.io/library/${name}:1`).length >= n, 60_000)
+    .then(() => s.entries.filter((e) => e.route === 'pull' && e.rewrite?.original === `docker.io/library/${name}:1`)[n - 1]!);
+
+describe('pulls through the local cache', () => {
+  it('fills the cache on the first pull (lazily started) and serves from it with the upstream stopped, with both docker CLIs', async () => {
+    const own = await startRegistry({ port: await freePort() });
+    const port = await freePort();
+    const s = await serveWith(cacheConfigText({ image, registries: { 'docker.io': { port, remote: `http://${own.address}` } } }));
+    const names = DOCKER_CLIS.map(() => {
+      const name = unique('cached');
+      const ref = `${own.address}/library/${name}:1`;
+      importBusyboxImage(host, ref, ref);
+      docker(host, ['push', ref]);
+      docker(host, ['rmi', ref]);
+      return name;
+    });
+    try {
+      expect(containerNames()).not.toContain(HUB_CACHE);
+      for (const [i, cli] of DOCKER_CLIS.entries()) {
+        const out = docker(s.host, ['pull', `${names[i]}:1`], { cli });
+        expect(out).toContain(`docker-caching: pulled docker.io/library/${names[i]}:1 from 127.0.0.1:${port}/library/${names[i]}:1, through the local cache`);
+        const entry = await pullEntry(s, names[i]!);
+        expect(entry.action).toBe('redirected');
+        expect(entry.rewrite?.rule).toEqual({ index: -1, from: 'docker.io', name: 'local cache (docker.io)', cache: 'docker.io' });
+        expect(entry.rewrite?.cache).toEqual({ registry: 'docker.io', outcome: 'used' });
+        // Under its original name, the mirror tag gone.
+        expect(imageNames()).toContain(`${names[i]}:1`);
+        expect(imageNames()).not.toContain(`127.0.0.1:${port}/library/${names[i]}:1`);
+      }
+      // Made by the first pull: labelled, with its volume.
+      expect(docker(host, ['container', 'inspect', '--format', '{{index .Config.Labels "io.docker-caching.owner"}} {{.State.Status}}', HUB_CACHE]).trim()).toBe('docker-caching running');
+      expect(docker(host, ['volume', 'inspect', '--format', '{{index .Labels "io.docker-caching.cache.registry"}}', HUB_CACHE]).trim()).toBe('docker.io');
+
+      await own.stop();
+      for (const [i, cli] of DOCKER_CLIS.entries()) {
+        docker(host, ['rmi', `${names[i]}:1`]);
+        const out = docker(s.host, ['pull', `${names[i]}:1`], { cli });
+        expect(out).toContain('served from the local cache, upstream unreachable');
+        const entry = await pullEntry(s, names[i]!, 2);
+        expect(entry.rewrite?.cache).toEqual({ registry: 'docker.io', outcome: 'used', upstreamUnreachable: true });
+        expect(imageNames()).toContain(`${names[i]}:1`);
+        docker(host, ['rmi', `${names[i]}:1`]);
+      }
+    } finally {
+      await own.stop();
+      rmSync(own.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves dockerode, also two pulls of the same image at once', async () => {
+    const name = publishOnUpstream('dockerode');
+    const s = await serveWith((await hubCacheConfig()).text);
+    const client = new Docker({ socketPath: s.socket });
+    const pull = async () => {
+      const stream = await client.pull(`${name}:1`);
+      return new Promise<{ status?: string; error?: string }[]>((resolve, reject) => client.modem.followProgress(stream, (err, out) => (err ? reject(err) : resolve(out))));
+    };
+    const [a, b] = await Promise.all([pull(), pull()]);
+    for (const out of [a, b]) {
+      expect(out.some((m) => m.error)).toBe(false);
+      expect(out.map((m) => m.status).join('\n')).toContain('through the local cache');
+    }
+    await until('both pulls logged', () => s.entries.filter((e) => e.route === 'pull').length >= 2);
+    expect(s.entries.filter((e) => e.route === 'pull').map((e) => e.rewrite?.cache?.outcome)).toEqual(['used', 'used']);
+    expect(imageNames()).toContain(`${name}:1`);
+    docker(host, ['rmi', `${name}:1`]);
+  });
+
+  it('lets an explicit rule win over the cache, and starts nothing when the cache is off', async () => {
+    const name = unique('explicit');
+    // The rule maps docker.io/library/NAME to MIRROR/NAME.
+    importBusyboxImage(host, `${mirror}/${name}:1`, name);
+    docker(host, ['push', `${mirror}/${name}:1`]);
+    docker(host, ['rmi', `${mirror}/${name}:1`]);
+    const s = await serveWith((await hubCacheConfig({ rules: `rules:\n  - {from: docker.io/library, to: "${mirror}"}` })).text);
+    docker(s.host, ['pull', `${name}:1`]);
+    const entry = await pullEntry(s, name);
+    expect(entry.rewrite?.rule).toEqual({ index: 0, from: 'docker.io/library' });
+    expect(entry.rewrite?.cache).toBeUndefined();
+    expect(containerNames()).not.toContain(HUB_CACHE);
+    docker(host, ['rmi', `${name}:1`]);
+
+    const off = await serveWith((await hubCacheConfig({ enabled: false })).text);
+    const other = publishOnUpstream('off');
+    expect(() => docker(off.host, ['pull', `${other}:1`])).toThrow(/registry-1\.docker\.io/);
+    const passed = await off.waitForEntry((e) => e.route === 'pull');
+    expect(passed.rewrite).toBeUndefined();
+    expect(containerNames()).not.toContain(HUB_CACHE);
+  });
+
+  it('falls back to the original registry with the reason when the cache image is missing or its port is taken', async () => {
+    const name = publishOnUpstream('fallback');
+    const port = await freePort();
+    // Cache the upstream registry itself, so the original is there to fall back to.
+    const cached = (img: string) => cacheConfigText({ image: img, registries: { [upstream.address]: { port, remote: `http://${upstream.address}` } } });
+    const ref = `${upstream.address}/library/${name}:1`;
+
+    const noImage = await serveWith(cached('dc-test/no-such-registry:0'));
+    const out = docker(noImage.host, ['pull', ref]);
+    expect(out).toContain(`skipped 127.0.0.1:${port}/library/${name}:1: the local cache for ${upstream.address} cannot be used: the cache image dc-test/no-such-registry:0 is not on the engine and cannot be pulled`);
+    const entry = await noImage.waitForEntry((e) => e.route === 'pull');
+    expect(entry.action).toBe('fell back');
+    expect(entry.rewrite?.cache).toMatchObject({ registry: upstream.address, outcome: 'unavailable', reason: expect.stringContaining('dc-test/no-such-registry:0') });
+    docker(host, ['rmi', ref]);
+    await noImage.stop();
+
+    const holder = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => holder.once('listening', r));
+    try {
+      const taken = await serveWith(cached(image));
+      const takenOut = docker(taken.host, ['pull', ref]);
+      expect(takenOut).toContain(`listen tcp 127.0.0.1:${port}: bind: address already in use`);
+      const takenEntry = await taken.waitForEntry((e) => e.route === 'pull');
+      expect(takenEntry.action).toBe('fell back');
+      expect(takenEntry.rewrite?.cache?.outcome).toBe('unavailable');
+      expect(imageNames()).toContain(ref);
+      docker(host, ['rmi', ref]);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('picks up a changed cache section without a restart, and recreates a cache container removed by hand', async () => {
+    const [first, second, third] = [publishOnUpstream('reload'), publishOnUpstream('reload'), publishOnUpstream('reload')];
+    const { text: offText } = await hubCacheConfig({ enabled: false });
+    const s = await serveWith(offText);
+    expect(() => docker(s.host, ['pull', `${first}:1`])).toThrow();
+    expect(containerNames()).not.toContain(HUB_CACHE);
+
+    const { port, text } = await hubCacheConfig();
+    writeFileSync(join(s.home, 'config.yaml'), text);
+    await until('the reload', () => s.stderr().includes('reloaded'));
+    docker(s.host, ['pull', `${second}:1`]);
+    expect((await pullEntry(s, second)).rewrite?.cache?.outcome).toBe('used');
+    expect(docker(host, ['container', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', HUB_CACHE])).toContain(`REGISTRY_HTTP_ADDR=127.0.0.1:${port}`);
+
+    docker(host, ['rm', '-f', HUB_CACHE]);
+    docker(s.host, ['pull', `${third}:1`]);
+    expect((await pullEntry(s, third)).rewrite?.cache?.outcome).toBe('used');
+    expect(docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', HUB_CACHE]).trim()).toBe('running');
+
+    // Stopped by hand: started again by the next pull.
+    docker(host, ['stop', HUB_CACHE]);
+    docker(host, ['rmi', `${third}:1`]);
+    docker(s.host, ['pull', `${third}:1`]);
+    expect((await pullEntry(s, third, 2)).rewrite?.cache?.outcome).toBe('used');
+    expect(docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', HUB_CACHE]).trim()).toBe('running');
+    for (const name of [second, third]) docker(host, ['rmi', `${name}:1`]);
+  });
+
+  it('keeps the caches under maxSize after pulls through serve, evicting the least recently pulled repository', async () => {
+    const [older, newer] = [publishOnUpstream('lru'), publishOnUpstream('lru')];
+    const { port, text } = await hubCacheConfig();
+    const s = await serveWith(text);
+    docker(s.host, ['pull', `${older}:1`]);
+    await until('the first pull to be recorded', () => existsSync(join(s.home, 'cache-usage.json')), 30_000);
+    expect(cachedRepositories(host, HUB_CACHE)).toEqual([`library/${older}`]);
+    // Room for one image, not two.
+    const status = spawnSync(process.execPath, [CLI, 'cache', 'status', '--json', '--config', join(s.home, 'config.yaml'), '--upstream', host], { encoding: 'utf8' });
+    const { sizeBytes } = JSON.parse(status.stdout) as { sizeBytes: number };
+    writeFileSync(join(s.home, 'config.yaml'), cacheConfigText({ image, maxSize: String(Math.floor(sizeBytes * 1.5)), registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
+    await until('the reload', () => s.stderr().includes('reloaded'));
+    docker(s.host, ['pull', `${newer}:1`]);
+    await until('the older repository to be evicted', () => cachedRepositories(host, HUB_CACHE).join() === `library/${newer}`, 60_000);
+    expect(JSON.parse(readFileSync(join(s.home, 'cache-usage.json'), 'utf8'))).toEqual([{ registry: 'docker.io', repository: `library/${newer}`, lastPulled: expect.any(Number) }]);
+    await until('the cache to run again', () => docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', HUB_CACHE]).trim() === 'running', 30_000);
+    for (const name of [older, newer]) docker(host, ['rmi', `${name}:1`]);
+  });
+});
