@@ -179,7 +179,8 @@ async function runCandidates(
       continue;
     }
     attempt.outcome = 'ok';
-    return pulled(run, candidate, candidate.ref, result.fetched, failures.length > 0, upstreamReachable);
+    // Any candidate before this one (failed, skipped or unavailable) makes a pull of the original a fallback.
+    return pulled(run, candidate, candidate.ref, result.fetched, trace.candidates.length > 1, upstreamReachable);
   }
   await nothingPulled(run, failures);
 }
@@ -261,7 +262,7 @@ async function abandoned(run: PullRun, attempt: CandidateAttempt): Promise<void>
 
 /** A candidate was pulled: name it as the original (a mirror pull), say where it came from, end the stream. */
 async function pulled(
-  run: PullRun, candidate: PlannedCandidate, ref: Reference, fetched: Fetched, afterFailures: boolean, upstreamReachable: Promise<boolean> | undefined,
+  run: PullRun, candidate: PlannedCandidate, ref: Reference, fetched: Fetched, afterOthers: boolean, upstreamReachable: Promise<boolean> | undefined,
 ): Promise<void> {
   const { req, ctx, trace } = run;
   trace.source = candidate.text;
@@ -273,7 +274,7 @@ async function pulled(
     run.opts.caches?.pulled(candidate.cache, ref.path);
   }
   // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
-  req.entry.action = candidate.kind === 'mirror' ? 'redirected' : afterFailures ? 'fell back' : 'passed';
+  req.entry.action = candidate.kind === 'mirror' ? 'redirected' : afterOthers ? 'fell back' : 'passed';
   if (candidate.kind === 'mirror') await retagAfterPull(run, ref, fetched);
   await run.stream.start();
   await ctx.respond.write(status(`pulled ${trace.original} from ${candidate.text}${servedNote}${describeFollowUps(trace)}`));
