@@ -6,8 +6,6 @@ import type { LogAction, LogEntry, RouteName } from './log';
 /** Status buckets a user filters by; `pending` has no response head yet, `no response` never got one. */
 export type StatusClass = 'pending' | 'no response' | '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 
-export const statusClasses: readonly StatusClass[] = ['pending', '1xx', '2xx', '3xx', '4xx', '5xx', 'no response'];
-
 /** Empty lists and empty strings mean "any". */
 export interface LogFilter {
   actions: readonly LogAction[];

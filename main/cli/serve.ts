@@ -4,6 +4,7 @@
 import { startEngine } from '../engine/start';
 import { formatLogLine, type LogFormat } from './log-line';
 import { summary } from '../engine/log/log-store';
+import type { LogDetail } from '../../shared/log';
 import { endpointFor } from '../engine/upstream/docker-context';
 
 export interface ServeOptions {
@@ -15,22 +16,28 @@ export interface ServeOptions {
 }
 
 const STOP_DEADLINE_MS = 5_000;
+/** How long a finished request's line may wait to be printed with others. */
+const LOG_FLUSH_MS = 20;
 
 export async function serve(opts: ServeOptions): Promise<void> {
   // Connections carry their own error boundary; should anything still escape one, it is
   // reported and every other docker command keeps working.
   process.on('unhandledRejection', (err) => reportStray('an unhandled rejection', err));
   const engine = await startEngine({ configPath: opts.config, listen: opts.listen, upstream: opts.upstream, group: opts.group, logCapacity: 1000 });
-  // Lines are gathered and written once per tick: stdout to a pipe is a synchronous write.
-  let pending = '';
+  // Finished entries are formatted and written together every LOG_FLUSH_MS, off the data
+  // path: stdout to a pipe is a synchronous write, one per request would cost every request.
+  let finished: LogDetail[] = [];
   const flush = () => {
-    process.stdout.write(pending);
-    pending = '';
+    if (finished.length === 0) return;
+    let text = '';
+    for (const entry of finished) text += formatLogLine(opts.logFormat === 'json' ? summary(entry) : entry, opts.logFormat) + '\n';
+    finished = [];
+    process.stdout.write(text);
   };
   engine.logs.subscribe((entry, kind) => {
     if (kind !== 'end') return;
-    if (pending === '') setImmediate(flush);
-    pending += formatLogLine(opts.logFormat === 'json' ? summary(entry) : entry, opts.logFormat) + '\n';
+    if (finished.length === 0) setTimeout(flush, LOG_FLUSH_MS).unref();
+    finished.push(entry);
   });
   engine.config.onChange((state) => {
     if (state.error) {
@@ -51,7 +58,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
       process.stderr.write(`docker-caching: ${signal} received, stopping\n`);
       const deadline = setTimeout(() => process.exit(0), STOP_DEADLINE_MS);
       deadline.unref();
-      void engine.stop().then(resolve);
+      void engine.stop().then(() => {
+        flush();
+        resolve();
+      });
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -97,7 +97,7 @@ export function RuleList({ announce }: { announce: (text: string) => void }): Re
                 data-registry={newGroup && rule.from ? item.registry : undefined}>
                 <button type="button" className="rule-select" aria-current={index === selected ? 'true' : undefined}
                   ref={(el) => { if (el) buttons.current.set(key, el); else buttons.current.delete(key); }}
-                  tabIndex={index === selected ? 0 : -1}
+                  tabIndex={index === selected ? 0 : -1} data-skip-target={index === selected ? '' : undefined}
                   aria-keyshortcuts={tied ? 'Alt+ArrowUp Alt+ArrowDown' : undefined} aria-describedby={tied ? 'rule-move-hint' : undefined}
                   onClick={() => selectRule(index)} onKeyDown={(e) => onKeyDown(e, position)}>
                   <span className="rule-text">

@@ -165,6 +165,7 @@ async function main() {
     spawn(process.execPath, ['-e', RAW_PIPE, join(refDir, 'node-pipe.sock'), dockerd.socket], { stdio: 'ignore' }),
     ...(hasSocat() ? [spawn('socat', [`UNIX-LISTEN:${join(refDir, 'socat.sock')},fork,backlog=512`, `UNIX-CONNECT:${dockerd.socket}`], { stdio: 'ignore' })] : []),
   ];
+  if (references.length === 1) console.log('socat is not installed (apt-get install socat): the socat reference column is missing from this run');
   await new Promise((r) => setTimeout(r, 500));
   const targets: Record<string, string> = { direct: dockerd.socket, serve: serve.socket, 'node pipe': join(refDir, 'node-pipe.sock') };
   if (references.length > 1) targets.socat = join(refDir, 'socat.sock');

@@ -14,6 +14,7 @@ import { startEngine, type RunningEngine } from '../../main/engine/start';
 import { DockerContextSwitch } from '../../main/shell/docker-context-switch';
 import { openApp, type OpenedApp } from '../harness/bridge';
 import { DOCKER_CLIS, docker, importBusyboxImage } from '../harness/real-docker';
+import { startServe } from '../harness/serve';
 import { until } from '../harness/wait';
 import { expectAccessible, screenshot } from './renderer-fixture';
 
@@ -201,6 +202,27 @@ describe('the newcomer\'s states on the real engine', () => {
     await down.getByRole('button', { name: 'Retry' }).click();
     await down.waitFor({ state: 'detached' });
     expect(engine.status().upstream.healthy).toBe(true);
+    expect(app.errors).toEqual([]);
+  });
+
+  it('a socket held by another program: the alert says so, and goes once the other program stops and the socket is taken', async () => {
+    const serve = await startServe({ upstream: inject('dockerHost') });
+    let serveStopped = false;
+    cleanups.push(async () => { if (!serveStopped) await serve.stop(); });
+    const home = tempHome();
+    const engine = await startEngine({ configPath: join(home, 'config.yaml'), listen: serve.socket, upstream: inject('dockerHost'), env: {}, home, keepRunningOnErrors: true });
+    cleanups.push(() => engine.stop());
+    const app = await open(engine);
+    const held = app.page.getByRole('alert').filter({ hasText: 'docker-caching cannot listen on its socket' });
+    await held.waitFor();
+    expect(await held.innerText()).toContain(`already running at ${serve.socket}: another docker-caching (or another program) is listening there`);
+    expect(await app.page.getByText('docker-caching is not listening yet: see the alert above.').count()).toBe(1);
+    await serve.stop();
+    serveStopped = true;
+    // The engine tries the socket again every few seconds and tells the window when it has it.
+    await held.waitFor({ state: 'detached', timeout: 20_000 });
+    expect(engine.status().listening).toBe(serve.socket);
+    await app.page.locator('.command-text', { hasText: `export DOCKER_HOST=unix://${serve.socket}` }).waitFor();
     expect(app.errors).toEqual([]);
   });
 

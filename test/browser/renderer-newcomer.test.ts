@@ -274,7 +274,7 @@ describe('detail pane', () => {
 });
 
 describe('keyboard', () => {
-  it('offers a skip link first, straight to the list', async () => {
+  it('offers a skip link first, straight to the list (or the selected rule), and / to the search box of the view', async () => {
     const page = await open();
     await pushEntries(page, entries);
     await page.keyboard.press('Tab');
@@ -282,6 +282,18 @@ describe('keyboard', () => {
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Requests');
     expect(await page.locator('h1').innerText()).toBe('docker-caching');
+
+    // In the rules, the skip link leads to the selected rule and / to "Try an image".
+    await page.getByRole('tab', { name: 'Rules' }).click();
+    await page.getByRole('link', { name: 'Skip to the rules' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.querySelector('.rule-from')?.textContent)).toBe('docker.io/library');
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('try-image-input');
+    // While typing, / is a character, not a shortcut.
+    await page.keyboard.press('End');
+    await page.keyboard.type('/x');
+    expect(await page.getByLabel('Image reference to try').inputValue()).toBe('ubuntu:18.04/x');
     await page.close();
   });
 });

@@ -165,6 +165,11 @@ describe('rule list', () => {
     const page = await openRules({}, { config: { ...configState, config: tied } });
     expect(await ruleFroms(page)).toEqual(['docker.io/library', 'docker.io/library', 'docker.io', 'ghcr.io']);
     expect(await page.locator('.rule-list .pane-head').innerText()).toContain('The most specific prefix wins');
+    // Each rule's button reads as its parts, not as one run-together name.
+    const named = (...parts: string[]) => page.getByRole('button', { name: new RegExp(`^${parts.map((p) => p.replace(/[.+]/g, '\\$&')).join('\\s*')}$`) });
+    expect(await named('All of Hub', ':', 'docker.io', ',', 'to localhost:5000 +1').count()).toBe(1);
+    expect(await named('ghcr.io', ',', 'to ghcr-cache.internal').count()).toBe(1);
+    expect(await named('Second official', ':', 'docker.io/library', ',', 'to backup.internal', ',', 'after the other rule for this prefix').count()).toBe(1);
     // Only the two rules for docker.io/library can move, and only past each other.
     expect(await page.getByRole('button', { name: /earlier|later/ }).count()).toBe(4);
     await screenshot(page, 'rules-by-specificity');

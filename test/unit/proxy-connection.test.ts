@@ -120,6 +120,42 @@ describe('head: reading request heads', () => {
   });
 });
 
+describe('errors around the data path', () => {
+  it('a client that resets mid-stream (our answer unread) ends the connection and the engine side', async () => {
+    const r = await rig();
+    const client = await r.open();
+    client.socket.pause();
+    client.socket.write(`GET /v1.41/events HTTP/1.1\r\n${H}\r\n`);
+    const engine = await r.engine();
+    engine.socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    // Fill what the client does not read, then let it go: the proxy's next write fails.
+    const chunk = Buffer.from(`4000\r\n${'x'.repeat(0x4000)}\r\n`);
+    for (let i = 0; i < 64 && engine.socket.write(chunk); i++);
+    client.socket.destroy();
+    // The proxy drops the engine connection, unread stream and all: the engine sees a reset.
+    await until('the engine side gone', () => engine.ended || engine.closed);
+    await gone(r);
+  });
+
+  it('a log listener that throws breaks neither the request nor the connection', async () => {
+    const r = await rig();
+    const stderr = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      r.logs.subscribe(() => {
+        throw new Error('listener bug');
+      });
+      const client = await r.open();
+      client.socket.write(PING);
+      (await r.engine()).socket.write(OK);
+      await until('the answer', () => client.text() === OK);
+      expect(states(r)).toEqual(['head']);
+    } finally {
+      process.stderr.write = stderr;
+    }
+  });
+});
+
 describe('body: forwarding a request body', () => {
   const POST = `POST /build HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\n`;
 

@@ -108,7 +108,8 @@ export class ProxyConnection {
   private readonly holds = new Set<'engine' | 'held'>();
   /** While a read is being split: the slices to forward, written after it. */
   private outbox: Buffer[] | null = null;
-  private readonly abort = new AbortController();
+  /** Made when an interceptor first runs: most connections never need one. */
+  private abort: AbortController | null = null;
   private closeGracefully = false;
   private closeReason = 'the client closed the connection';
 
@@ -220,7 +221,7 @@ export class ProxyConnection {
   }
 
   private teardown(): void {
-    this.abort.abort();
+    this.abort?.abort();
     this.idleActions = [];
     for (const ex of this.pending.splice(0)) this.finish(ex, ex.answered ? undefined : `${this.closeReason} before the engine answered`);
     if (this.reading?.entry.pending && this.reading !== this.interception?.exchange) this.finish(this.reading, this.closeReason);
@@ -389,7 +390,8 @@ export class ProxyConnection {
           return;
         }
         // Go cancels a request's context when its client goes away: so do interceptors.
-        this.abort.abort();
+        this.interceptorSignal();
+        this.abort!.abort();
         return;
       case 'head':
         this.requests.endOfInput();
@@ -686,6 +688,13 @@ export class ProxyConnection {
 
   // ---- interceptors -------------------------------------------------------------------
 
+  /** Aborted when the client goes away (and, like Go's request context, stays aborted). */
+  private interceptorSignal(): AbortSignal {
+    this.abort ??= new AbortController();
+    if (this.clientEnded || this.state === 'closed') this.abort.abort();
+    return this.abort.signal;
+  }
+
   private runInterception(): void {
     const ix = this.interception;
     if (!ix || this.state === 'closed') return;
@@ -693,7 +702,7 @@ export class ProxyConnection {
     const responder = (ix.responder = new ClientResponder(this.client, exchange.entry, exchange.shape));
     const outcome = ix.interceptor.handle(
       { head: ix.head, route: ix.route, body: ix.head.body.kind === 'chunked' ? dechunk(Buffer.concat(ix.body)) : Buffer.concat(ix.body), entry: exchange.entry },
-      { engine: this.opts.engine, respond: responder, signal: this.abort.signal, updated: () => this.opts.logs.update(exchange.entry) },
+      { engine: this.opts.engine, respond: responder, signal: this.interceptorSignal(), updated: () => this.opts.logs.update(exchange.entry) },
     );
     ix.body = [];
     outcome.then(

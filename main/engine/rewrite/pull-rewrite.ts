@@ -152,6 +152,8 @@ async function runCandidates(
       if (!ready.ok) {
         attempt.reason = ready.reason;
         trace.cache = { registry: candidate.cache, outcome: 'unavailable', reason: ready.reason };
+        // Said again in the final error, should every other candidate fail too.
+        failures.push({ ref: candidate.text, reason: `not tried: ${ready.reason}` });
         await run.stream.send(status(`skipped ${candidate.text}: ${ready.reason}`));
         ctx.updated();
         continue;
