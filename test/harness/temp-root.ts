@@ -3,7 +3,7 @@
 // system's temp dir, removed when the run ends, so a run leaves nothing behind whatever a
 // test or a crashed child did. Workers inherit TMPDIR, so os.tmpdir() points there. The
 // name stays short: dockerd's containerd puts sockets a few folders below it (108-byte limit).
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeFolder } from './real-docker';
@@ -16,8 +16,6 @@ export default function setup(): (() => void) | undefined {
   if (process.env[MARK] && process.env[MARK] === process.env.TMPDIR) return undefined;
   const outer = process.env.TMPDIR;
   const root = mkdtempSync(join(tmpdir(), 'dct-'));
-  // Other users may pass through (not list): the socket group tests run serve and clients as them.
-  chmodSync(root, 0o711);
   process.env.TMPDIR = root;
   process.env[MARK] = root;
   return () => {

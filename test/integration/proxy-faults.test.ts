@@ -3,12 +3,13 @@
 import { describe, expect, inject, it } from 'vitest';
 import { connect } from 'node:net';
 import { request, type IncomingMessage } from 'node:http';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, rmSync, mkdtempSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, startDockerd } from '../harness/real-docker';
 import { CLI, startServe } from '../harness/serve';
+import { passableTempDir } from '../harness/passable-temp';
 import { until } from '../harness/wait';
 
 function get(socketPath: string, path: string): Promise<IncomingMessage & { text: Promise<string> }> {
@@ -205,9 +206,8 @@ describe('lifecycle', () => {
     } finally {
       await privateServe.stop();
     }
-    const home = mkdtempSync(join(tmpdir(), 'dc-group-'));
     // The group must get through every folder on the way; serve sets up only the one it creates.
-    chmodSync(home, 0o711);
+    const home = passableTempDir('dc-group-');
     writeFileSync(join(home, 'config.yaml'), 'version: 1\ngroup: "0"\n');
     const groupServe = await startServe({ upstream: inject('dockerHost'), home });
     try {
@@ -217,6 +217,7 @@ describe('lifecycle', () => {
       expect(statSync(join(groupServe.socket, '..')).gid).toBe(0);
     } finally {
       await groupServe.stop();
+      rmSync(home, { recursive: true, force: true });
     }
   });
 

@@ -4,8 +4,8 @@
 // runs under setpriv with its own uid and groups.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { passableTempDir } from '../harness/passable-temp';
 import { join } from 'node:path';
 import { startServe } from '../harness/serve';
 
@@ -25,9 +25,8 @@ beforeAll(() => {
   execFileSync('useradd', ['--no-create-home', '--no-user-group', '--groups', group, users.owner]);
   execFileSync('useradd', ['--no-create-home', '--no-user-group', '--groups', group, users.member]);
   execFileSync('useradd', ['--no-create-home', '--no-user-group', users.stranger]);
-  home = mkdtempSync(join(tmpdir(), 'dc-access-'));
+  home = passableTempDir('dc-access-');
   chownSync(home, id('-u', users.owner), id('-g', users.owner));
-  chmodSync(home, 0o711);
 });
 
 afterAll(() => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultListenPath, isNamedPipe, listenPrivately, prepareSocketPath, removeOwnSocket } from '../../main/engine/proxy/listen-socket';
+import { passableTempDir } from '../harness/passable-temp';
 import { endpointFor } from '../../main/engine/upstream/docker-context';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'dc-sock-'));
@@ -59,16 +60,19 @@ describe('the proxy socket', () => {
   });
 
   it('gives the folder (0750) and the socket (0660) to a configured group, owner and group set explicitly', async () => {
-    const base = dir();
-    chmodSync(base, 0o711);
-    const path = join(base, 'run', 'docker.sock');
-    const server = createServer();
-    await listenPrivately(server, path, '0');
-    expect(statSync(path).mode & 0o777).toBe(0o660);
-    expect(statSync(path).gid).toBe(0);
-    expect(statSync(join(base, 'run')).mode & 0o777).toBe(0o750);
-    expect(statSync(join(base, 'run')).gid).toBe(0);
-    await new Promise((r) => server.close(r));
+    const base = passableTempDir('dc-sock-');
+    try {
+      const path = join(base, 'run', 'docker.sock');
+      const server = createServer();
+      await listenPrivately(server, path, '0');
+      expect(statSync(path).mode & 0o777).toBe(0o660);
+      expect(statSync(path).gid).toBe(0);
+      expect(statSync(join(base, 'run')).mode & 0o777).toBe(0o750);
+      expect(statSync(join(base, 'run')).gid).toBe(0);
+      await new Promise((r) => server.close(r));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('refuses a group that could not get through the folder the user chose, and says which folder', async () => {
