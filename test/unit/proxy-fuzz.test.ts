@@ -13,7 +13,7 @@ import { classifyRoute } from '../../main/engine/proxy/routes';
 import { asForwardedWhole, comparableRecord, exchangeBytes, responseStatuses, startProxyBeforeGo, type GoRecord, type ProxiedGo } from '../harness/go-recorder';
 import { until } from '../harness/wait';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 
 // ---- what a client may send -------------------------------------------------------------
 
