@@ -8,6 +8,7 @@ import { invoke } from '../api';
 import { useApp } from '../store/store';
 import { Icon } from '../ui/icons';
 import { plural } from '../ui/format';
+import { inForce, unmatchedPulls } from './in-force';
 
 function Alert({ title, children, actions, tone = 'bad', id }: { title: string; children: ReactNode; actions?: ReactNode; tone?: 'bad' | 'warn'; id: string }): ReactElement {
   return (
@@ -23,7 +24,8 @@ function Alert({ title, children, actions, tone = 'bad', id }: { title: string; 
 }
 
 function ConfigFileAlert({ problem }: { problem: ConfigProblem }): ReactElement {
-  const rulesInForce = useApp((s) => s.saved?.config.rules.length ?? 0);
+  const config = useApp((s) => s.saved?.config);
+  const rulesInForce = config?.rules.length ?? 0;
   const draftRules = useApp((s) => s.draft?.rules.length ?? 0);
   const replaceInvalidFile = useApp((s) => s.replaceInvalidFile);
   const saving = useApp((s) => s.saving);
@@ -56,7 +58,7 @@ function ConfigFileAlert({ problem }: { problem: ConfigProblem }): ReactElement 
       <p><code className="alert-where">{where}</code>: {problem.field ? <><code>{problem.field}</code>: </> : null}{problem.message}</p>
       <p className="alert-consequence">
         {rulesInForce === 0
-          ? 'No rules apply until this is fixed: every pull goes to its own registry.'
+          ? `None of the file's rules apply until this is fixed: ${config ? unmatchedPulls(inForce(config)) : 'every pull goes to its own registry unchanged'}.`
           : `The last good rules (${plural(rulesInForce, 'rule')}) stay in force until this is fixed.`}
       </p>
       {failure && <p className="alert-failure">{failure}</p>}

@@ -1,6 +1,7 @@
 // The first-run checklist, where the window first opens (the empty request list): send docker
-// commands through docker-caching, add a rule, pull an image. Each step ticks itself from the
-// real state: the current docker context, the saved rules, a pull seen in the log.
+// commands through docker-caching, add a rule (or use the local cache), pull an image. Each
+// step ticks itself from the real state: the current docker context, the saved rules and cache
+// setting, a pull seen in the log.
 import type { ReactElement, ReactNode } from 'react';
 import { useApp } from '../store/store';
 import { rulePresets } from '../rules/presets';
@@ -8,6 +9,7 @@ import { Switch } from '../ui/controls';
 import { CommandLine } from '../ui/copy';
 import { Icon } from '../ui/icons';
 import { dockerCommands } from './docker-host';
+import { inForce, unmatchedPulls } from './in-force';
 
 function Step({ done, title, children }: { done: boolean; title: string; children: ReactNode }): ReactElement {
   return (
@@ -21,12 +23,25 @@ function Step({ done, title, children }: { done: boolean; title: string; childre
   );
 }
 
-/** Preset buttons: each adds its rule to the draft and opens it in the rule editor. */
+/**
+ * Preset buttons: each adds its rule to the draft and opens it in the rule editor; while the
+ * local cache is off, one turns it on in the draft. The user reviews and saves.
+ */
 export function RulePresetButtons(): ReactElement {
   const addRule = useApp((s) => s.addRule);
   const showView = useApp((s) => s.showView);
+  const cache = useApp((s) => s.draft?.cache);
+  const updateCache = useApp((s) => s.updateCache);
   return (
     <div className="button-row presets" role="group" aria-label="Add a rule from a preset">
+      {cache && !cache.enabled && (
+        <button type="button" className="button" onClick={() => {
+          updateCache({ ...cache, enabled: true });
+          showView('rules');
+        }}>
+          <Icon name="plus" /> Docker Hub and other registries → the local cache
+        </button>
+      )}
       {rulePresets.map((preset) => (
         <button key={preset.id} type="button" className="button" onClick={() => {
           addRule('mirror', structuredClone(preset.rule));
@@ -44,7 +59,8 @@ export function FirstRun(): ReactElement {
   const contextActive = useApp((s) => s.status?.dockerContextActive ?? false);
   const contextError = useApp((s) => s.contextError);
   const setDockerContext = useApp((s) => s.setDockerContext);
-  const hasRules = useApp((s) => (s.saved?.config.rules.length ?? 0) > 0);
+  const config = useApp((s) => s.saved?.config);
+  const decided = config ? inForce(config) : { rules: 0, cached: [] };
   const pullSeen = useApp((s) => s.logPullSeen);
   const commands = listening ? dockerCommands(listening) : null;
   return (
@@ -69,8 +85,8 @@ export function FirstRun(): ReactElement {
             <p className="muted small">docker-caching is not listening yet: see the alert above.</p>
           )}
         </Step>
-        <Step done={hasRules} title="Add a rule">
-          {!hasRules && <p className="small">No rules yet, so every pull goes to its own registry unchanged.</p>}
+        <Step done={decided.rules > 0 || decided.cached.length > 0} title="Add a rule">
+          {decided.rules === 0 && <p className="small">No rules yet, so {unmatchedPulls(decided)}.</p>}
           <RulePresetButtons />
         </Step>
         <Step done={pullSeen} title="Pull an image to see it work">

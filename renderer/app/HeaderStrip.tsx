@@ -9,6 +9,7 @@ import { Switch } from '../ui/controls';
 import { CopyButton } from '../ui/copy';
 import { formatBytes, formatCount } from '../ui/format';
 import { Icon } from '../ui/icons';
+import { inForce, registryList, unmatchedPulls } from './in-force';
 
 function Tabs(): ReactElement {
   const view = useApp((s) => s.view);
@@ -94,18 +95,18 @@ function LocalCache(): ReactElement | null {
   );
 }
 
-/** How many rules are in force; with none, every pull passes unchanged (or only through the local cache), and that is said. */
+/** What decides pulls now: the rules in force, the local cache, or nothing (said so). */
 function RulesInForce(): ReactElement | null {
-  const count = useApp((s) => s.saved?.config.rules.filter((r) => r.enabled).length);
-  const cacheOn = useApp((s) => s.status?.cache?.enabled === true);
+  const config = useApp((s) => s.saved?.config);
   const showView = useApp((s) => s.showView);
-  if (count === undefined) return null;
+  if (!config) return null;
+  const { rules, cached } = inForce(config);
   return (
     <div className="strip-item">
       <span className="strip-label">Rules</span>
-      {count > 0 ? <span>{count} in force</span> : (
-        <button type="button" className="link-button strip-link" onClick={() => showView('rules')}>{cacheOn ? 'none: pulls go through the local cache' : 'none: every pull passes unchanged'}</button>
-      )}
+      {rules > 0 ? <span>{rules} in force{cached.length > 0 ? ' + local cache' : ''}</span>
+        : cached.length > 0 ? <span title={unmatchedPulls({ rules, cached })}>none; local cache for {registryList(cached, 1)}</span>
+          : <button type="button" className="link-button strip-link" onClick={() => showView('rules')}>none: every pull passes unchanged</button>}
     </div>
   );
 }

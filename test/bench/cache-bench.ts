@@ -63,22 +63,32 @@ async function pingP50(socket: string, n = 2000): Promise<number> {
 /** Markdown rows for the bench report. */
 export async function cacheBench(): Promise<string> {
   const dockerd = await startDockerd([]);
-  const upstream = await startRegistry({ port: await freePort() });
-  const local = await startRegistry({ port: await freePort() });
-  const home = mkdtempSync(join(tmpdir(), 'dc-cache-bench-home-'));
-  const port = await freePort();
-  const image = registryImage(dockerd.host);
-  writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
-  const serve = await startServe({ upstream: dockerd.host, home, quiet: true });
-  const offHome = mkdtempSync(join(tmpdir(), 'dc-cache-bench-off-'));
-  writeFileSync(join(offHome, 'config.yaml'), cacheConfigText({ image, enabled: false, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
-  const serveOff = await startServe({ upstream: dockerd.host, home: offHome, quiet: true });
+  const started: { stop(): Promise<unknown> }[] = [dockerd];
+  const homes: string[] = [];
   const rows: Record<string, [number[], number[]]> = {
     'warm cache pull vs local registry (s)': [[], []],
     'cold pull via cache vs upstream direct (s)': [[], []],
+    // Where the difference comes from: Distribution alone, pulled at its port without docker-caching.
+    'warm pull from the cache port, no proxy, vs local registry (s)': [[], []],
+    'cold pull from the cache port, no proxy, vs upstream direct (s)': [[], []],
     '/_ping p50 µs, cache on vs off': [[], []],
   };
   try {
+    const upstream = await startRegistry({ port: await freePort() });
+    const local = await startRegistry({ port: await freePort() });
+    started.unshift(upstream, local);
+    const port = await freePort();
+    const image = registryImage(dockerd.host);
+    const serveWith = async (enabled: boolean) => {
+      const home = mkdtempSync(join(tmpdir(), 'dc-cache-bench-home-'));
+      homes.push(home);
+      writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, enabled, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
+      const s = await startServe({ upstream: dockerd.host, home, quiet: true });
+      started.unshift(s);
+      return s;
+    };
+    const serve = await serveWith(true);
+    const serveOff = await serveWith(false);
     // Warm: the same image in the cache and in a plain local registry.
     publish(dockerd.host, upstream.address, 'warm');
     publish(dockerd.host, local.address, 'warm');
@@ -91,15 +101,20 @@ export async function cacheBench(): Promise<string> {
       publish(dockerd.host, upstream.address, `direct${round}`);
       rows['cold pull via cache vs upstream direct (s)']![0].push(timedPull(serve.host, `cold${round}:1`));
       rows['cold pull via cache vs upstream direct (s)']![1].push(timedPull(dockerd.host, `${upstream.address}/library/direct${round}:1`));
+      rows['warm pull from the cache port, no proxy, vs local registry (s)']![0].push(timedPull(dockerd.host, `127.0.0.1:${port}/library/warm:1`));
+      rows['warm pull from the cache port, no proxy, vs local registry (s)']![1].push(timedPull(dockerd.host, `${local.address}/library/warm:1`));
+      publish(dockerd.host, upstream.address, `bare${round}`);
+      publish(dockerd.host, upstream.address, `baredirect${round}`);
+      rows['cold pull from the cache port, no proxy, vs upstream direct (s)']![0].push(timedPull(dockerd.host, `127.0.0.1:${port}/library/bare${round}:1`));
+      rows['cold pull from the cache port, no proxy, vs upstream direct (s)']![1].push(timedPull(dockerd.host, `${upstream.address}/library/baredirect${round}:1`));
       rows['/_ping p50 µs, cache on vs off']![0].push(await pingP50(serve.socket));
       rows['/_ping p50 µs, cache on vs off']![1].push(await pingP50(serveOff.socket));
       process.stderr.write(`cache round ${round + 1}/${ROUNDS} done\n`);
     }
   } finally {
-    await Promise.all([serve.stop(), serveOff.stop()]);
-    await dockerd.stop();
-    await Promise.all([upstream.stop(), local.stop()]);
-    for (const dir of [home, offHome, upstream.dir, local.dir, dockerd.dir]) rmSync(dir, { recursive: true, force: true });
+    // Serves first, then the registries, the engine last.
+    for (const part of started) await part.stop();
+    for (const dir of homes) rmSync(dir, { recursive: true, force: true });
   }
   const lines = [
     `\nlocal cache, medians of ${ROUNDS} rounds (${LAYER_MB} MB layer; ratio = through the cache / without it)`,

@@ -150,7 +150,7 @@ describe('the newcomer\'s states on the real engine', () => {
     const problem = app.page.getByRole('alert').filter({ hasText: 'The config file has a problem' });
     await problem.waitFor();
     expect(await problem.innerText()).toContain(`${configPath}:4: rules.0.to: must not start with https://: write just the registry, such as ${mirror}`);
-    expect(await problem.innerText()).toContain('No rules apply until this is fixed');
+    expect(await problem.innerText()).toContain("None of the file's rules apply until this is fixed: pulls from docker.io, ghcr.io and 5 more go to the local cache");
     await problem.getByRole('button', { name: 'Open file' }).click();
     await problem.getByRole('button', { name: 'Show in folder' }).click();
     await until('main to open and show the file', () => app.openedPaths.length === 1 && app.shownInFolder.length === 1);

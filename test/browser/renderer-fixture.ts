@@ -122,9 +122,9 @@ export const engineDown: Partial<FakeApiInit> = {
   status: { ...status, upstream: { address: 'unix:///var/run/docker.sock', healthy: false, error: 'connect ENOENT /var/run/docker.sock' } },
 };
 
-/** A new user: nothing set up yet. */
+/** A new user: nothing set up yet (the local cache switched off, so nothing redirects pulls). */
 export const firstRun: Partial<FakeApiInit> = {
-  config: { config: { ...config, rules: [] }, revision: 1, path: configState.path },
+  config: { config: { ...config, rules: [], cache: { ...config.cache, enabled: false } }, revision: 1, path: configState.path },
   status: { ...status, dockerContextActive: false, counters: { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0, fromCache: 0 } },
 };
 

@@ -24,6 +24,8 @@ describe('first run', () => {
       'Use docker-caching for docker commands (to do)', 'Add a rule (to do)', 'Pull an image to see it work (to do)',
     ]);
     // The commands are whole and copyable.
+    expect(await page.getByLabel('Proxy status').innerText()).toContain('none: every pull passes unchanged');
+    expect(await page.getByRole('region', { name: 'Get started' }).innerText()).toContain('No rules yet, so every pull goes to its own registry unchanged.');
     expect(await page.locator('.command-text').allInnerTexts()).toEqual([
       `export DOCKER_HOST=unix://${SOCKET}`,
       `docker context create docker-caching --docker host=unix://${SOCKET}`,
@@ -50,6 +52,16 @@ describe('first run', () => {
     await page.getByRole('tab', { name: 'Inspector' }).click();
     await page.getByText('Add a rule (done)').waitFor();
 
+    // The local cache counts too: switched on from the checklist, saved, the step says what it does.
+    await page.getByRole('button', { name: 'Docker Hub and other registries → the local cache' }).click();
+    await page.getByRole('tab', { name: 'Rules', selected: true }).waitFor();
+    expect(await page.getByRole('switch', { name: 'Cache pulls locally' }).getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('Control+s');
+    await page.getByText('Saved', { exact: true }).waitFor();
+    expect((await calls(page, 'config.save')).at(-1)).toMatchObject({ config: { cache: { enabled: true } } });
+    await page.getByRole('tab', { name: 'Inspector' }).click();
+    expect(await page.getByLabel('Proxy status').innerText()).toContain('1 in force + local cache');
+
     // 3: a pull through the proxy.
     await pushEntries(page, [{ ...entries[3]!, seq: 1 }]);
     await page.locator('[data-seq="1"]').waitFor();
@@ -75,7 +87,7 @@ describe('alert area', () => {
     await problem.waitFor();
     const text = await problem.innerText();
     expect(text).toContain(`${fileProblem.file}:4: rules.0.to: must not start with https://`);
-    expect(text).toContain('No rules apply until this is fixed');
+    expect(text).toContain("None of the file's rules apply until this is fixed: pulls from docker.io, ghcr.io and 5 more go to the local cache, the rest to their own registry.");
     expect(text).not.toContain('last good rules');
     await expectAccessible(page, 'the inspector with an invalid config');
     await screenshot(page, 'invalid-config-inspector');

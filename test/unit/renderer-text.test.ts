@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../shared/log';
+import { defaultConfig } from '../../shared/config/schema';
 import { dockerCommands, dockerHost } from '../../renderer/app/docker-host';
+import { inForce, registryList, unmatchedPulls } from '../../renderer/app/in-force';
 import { cameFrom, sizeText } from '../../renderer/inspector/pull-outcome';
 
 const pull = (over: Partial<LogEntry>): LogEntry => ({
@@ -38,5 +40,20 @@ describe('docker commands for the socket', () => {
       createContext: 'docker context create docker-caching --docker host=unix:///tmp/d.sock',
       useContext: 'docker context use docker-caching',
     });
+  });
+});
+
+describe('what decides a pull, in words', () => {
+  it('counts the rules in force and names what the local cache serves, or that nothing redirects', () => {
+    const rule = { from: 'docker.io', to: ['localhost:5000'], enabled: true, fallback: true, retag: true, keepMirrorTag: false, digestOnly: false };
+    const withCache = inForce({ ...defaultConfig, rules: [rule, { ...rule, enabled: false }] });
+    expect(withCache.rules).toBe(1);
+    expect(withCache.cached.slice(0, 2)).toEqual(['docker.io', 'ghcr.io']);
+    expect(unmatchedPulls(withCache)).toBe(`pulls from docker.io, ghcr.io and ${withCache.cached.length - 2} more go to the local cache, the rest to their own registry`);
+    const none = inForce({ ...defaultConfig, cache: { ...defaultConfig.cache, enabled: false } });
+    expect(none).toEqual({ rules: 0, cached: [] });
+    expect(unmatchedPulls(none)).toBe('every pull goes to its own registry unchanged');
+    expect(registryList(['docker.io', 'ghcr.io', 'quay.io'])).toBe('docker.io, ghcr.io and quay.io');
+    expect(registryList(['docker.io'])).toBe('docker.io');
   });
 });
