@@ -258,6 +258,28 @@ describe('detail pane', () => {
     await page.close();
   });
 
+  it('names the local cache for a pull it served, and leads to its settings instead of a mirror check', async () => {
+    const page = await open();
+    const viaCache: LogEntry = {
+      ...entries[3]!, seq: 1,
+      rewrite: {
+        ...entries[3]!.rewrite!, rule: { index: -1, from: 'docker.io', cache: 'docker.io' }, source: '127.0.0.1:5050/library/ubuntu:18.04',
+        candidates: [{ ref: '127.0.0.1:5050/library/ubuntu:18.04', kind: 'mirror', outcome: 'ok', startedMs: 1, durationMs: 900 }],
+      },
+    };
+    await pushEntries(page, [viaCache]);
+    expect(await page.locator('[data-seq="1"] .cell-reason').innerText()).toBe('local cache (docker.io)');
+    await page.locator('[data-seq="1"]').click();
+    const detail = page.getByRole('complementary', { name: 'Request detail' });
+    await detail.getByRole('button', { name: 'Local cache settings' }).click();
+    await page.getByRole('region', { name: 'Local cache settings' }).waitFor();
+    await page.getByRole('tab', { name: 'Inspector' }).click();
+    await detail.getByRole('button', { name: 'Local cache settings' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Check mirror/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Edit rule/ }).count()).toBe(0);
+    await page.close();
+  });
+
   it('resizes the split with the keyboard and the pointer, and closes with Escape from the detail', async () => {
     const page = await open();
     await pushEntries(page, entries);
