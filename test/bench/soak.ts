@@ -148,7 +148,7 @@ function allOperations(serve: Serve, box: string, ticker: string): Op[] {
       const status = await vanishMidStream(s, 'GET', '/v1.41/events', () => true);
       if (status !== 200) throw new Error(`events: ${status}`);
     } },
-    { name: 'save | load', pauseMs: 500, run: async () => {
+    { name: 'save then load', pauseMs: 500, run: async () => {
       const saved = await call(s, 'GET', `/v1.41/images/${box}/get`);
       expectStatus('save', saved, 200);
       expectStatus('load', await call(s, 'POST', '/v1.41/images/load?quiet=1', saved.body), 200);
