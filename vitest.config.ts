@@ -27,6 +27,12 @@ export default defineConfig({
         // Engine 20.10, classic image store; the browser tests need one engine only.
         test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'], ...engine },
       },
+      {
+        resolve: { alias },
+        // Engine 26.1 with the containerd image store (CONTAINERD_PROJECT in global-setup.ts),
+        // after the others: two engines' suites at once on two cores only make both slower.
+        test: { name: 'integration-containerd', include: ['test/integration/**/*.test.ts'], ...engine, sequence: { groupOrder: 1 } },
+      },
     ],
   },
 });

@@ -27,7 +27,8 @@ const status = {
   dockerContextActive: false,
 };
 const configState = {
-  config: { version: 1, enabled: true, upstream: 'auto', notifications: true, rules: [] },
+  // As main sends it: parsed, so every section is there (the local cache off here).
+  config: { version: 1, enabled: true, upstream: 'auto', notifications: true, rules: [], cache: { enabled: false, registries: {} } },
   revision: 1, path: '/tmp/config.yaml',
 };
 

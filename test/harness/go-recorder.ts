@@ -166,6 +166,14 @@ export async function startProxyBeforeGo(interceptors: Interceptor[]): Promise<P
   };
 }
 
+/**
+ * A record as compared: an empty trailer block counts as none. (A trailer Go ends by looking
+ * ahead reaches the engine with CRLF ends; when it held no field, Go then keeps no empty map.)
+ */
+export function comparableRecord(r: GoRecord): GoRecord {
+  return r.trailer && Object.keys(r.trailer).length === 0 ? { ...r, trailer: null } : r;
+}
+
 /** What the proxy changes on purpose when an interceptor forwards a request it read whole. */
 export function asForwardedWhole(r: GoRecord): GoRecord {
   const header = Object.fromEntries(Object.entries(r.header).filter(([k]) => !['Content-Length', 'Transfer-Encoding', 'Expect'].includes(k)));

@@ -29,18 +29,22 @@ export interface ServeOptions {
   extraArgs?: string[];
   /** Discard the request log (benchmarks: the reader's own parsing would cost CPU). */
   quiet?: boolean;
+  /** Options for node itself, before the CLI (the soak's --expose-gc and probe). */
+  nodeArgs?: string[];
+  /** Open an IPC channel to the process (child.send / 'message'). */
+  ipc?: boolean;
 }
 
 export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'dc-serve-home-'));
   const socket = join(home, 'run', 'docker.sock');
-  const args = [CLI, 'serve', '--listen', socket, '--log-format', 'json'];
+  const args = [...(opts.nodeArgs ?? []), CLI, 'serve', '--listen', socket, '--log-format', 'json'];
   if (opts.upstream) args.push('--upstream', opts.upstream);
   args.push('--config', opts.config ?? join(home, 'config.yaml'));
   args.push(...(opts.extraArgs ?? []));
   const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_RUNTIME_DIR: '', DOCKER_HOST: '', ...opts.env };
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe', ...(opts.ipc ? ['ipc' as const] : [])] });
   let out = '';
   let err = '';
   const entries: LogEntry[] = [];

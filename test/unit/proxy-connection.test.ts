@@ -137,6 +137,26 @@ describe('errors around the data path', () => {
     await gone(r);
   });
 
+  it('any other failure on a connection ends that connection with a Docker-style 500, and only that one', async () => {
+    const broken: Interceptor = {
+      wants: (route) => {
+        if (route.route === 'pull') throw new Error('a bug in an interceptor');
+        return false;
+      },
+      handle: async () => ({ kind: 'responded' }),
+    };
+    const r = await rig({ interceptors: [broken] });
+    const other = await r.open();
+    const client = await r.open();
+    client.socket.write(PULL());
+    await until('the client closed', () => client.closed);
+    expect(statuses(client.text())).toEqual([500]);
+    expect(client.text()).toContain('{"message":"the proxy failed on this connection: a bug in an interceptor"}');
+    other.socket.write(PING);
+    (await r.engine()).socket.write(OK);
+    await until('the other connection still answered', () => other.text() === OK);
+  });
+
   it('a log listener that throws breaks neither the request nor the connection', async () => {
     const r = await rig();
     const stderr = process.stderr.write;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Interceptor } from '../../main/engine/proxy/proxy';
 import type { LogDetail } from '../../shared/log';
-import { asForwardedWhole, exchangeBytes, responseStatuses, startProxyBeforeGo, type GoRecord, type ProxiedGo } from '../harness/go-recorder';
+import { asForwardedWhole, comparableRecord, exchangeBytes, responseStatuses, startProxyBeforeGo, type GoRecord, type ProxiedGo } from '../harness/go-recorder';
 
 const H = 'Host: docker\r\n';
 const MAX_HEAD = (1 << 20) + 4096;
@@ -97,7 +97,7 @@ const CASES: [name: string, bytes: string][] = [
 ];
 
 const isIntercepted = (r: GoRecord) => r.method === 'POST' && r.path.endsWith('/images/create');
-const comparable = (r: GoRecord) => (isIntercepted(r) ? asForwardedWhole(r) : r);
+const comparable = (r: GoRecord) => comparableRecord(isIntercepted(r) ? asForwardedWhole(r) : r);
 
 /** Forwards the request it read whole, unchanged: Go must then see the same request. */
 const passOn: Interceptor = {

@@ -9,10 +9,11 @@ import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Interceptor } from '../../main/engine/proxy/proxy';
-import { asForwardedWhole, exchangeBytes, responseStatuses, startProxyBeforeGo, type GoRecord, type ProxiedGo } from '../harness/go-recorder';
+import { classifyRoute } from '../../main/engine/proxy/routes';
+import { asForwardedWhole, comparableRecord, exchangeBytes, responseStatuses, startProxyBeforeGo, type GoRecord, type ProxiedGo } from '../harness/go-recorder';
 import { until } from '../harness/wait';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 
 // ---- what a client may send -------------------------------------------------------------
 
@@ -94,11 +95,12 @@ const interceptors: Interceptor[] = [
   },
 ];
 
-const forwardedWhole = (r: GoRecord) => r.method === 'POST' && r.path.endsWith('/images/create');
-const created = (r: GoRecord) => r.method === 'POST' && r.path.endsWith('/containers/create');
+// Which requests were intercepted is what the proxy's own route classifier says.
+const forwardedWhole = (r: GoRecord) => classifyRoute(r.method, r.path).route === 'pull';
+const created = (r: GoRecord) => classifyRoute(r.method, r.path).route === 'create container';
 /** Container creates, and intercepted requests whose body is malformed (the proxy answers 400). */
 const answeredByProxy = (r: GoRecord) => created(r) || (forwardedWhole(r) && r.bodyError);
-const comparable = (r: GoRecord) => (forwardedWhole(r) ? asForwardedWhole(r) : r);
+const comparable = (r: GoRecord) => comparableRecord(forwardedWhole(r) ? asForwardedWhole(r) : r);
 const fds = () => readdirSync('/proc/self/fd').length;
 
 let rig: ProxiedGo;
