@@ -115,7 +115,8 @@ export const invokeChannels = {
   'logs.snapshot': z.strictObject({ limit: z.number().int().positive().max(100_000).optional() }).optional(),
   'logs.detail': z.number().int().nonnegative(),
   'logs.clear': z.void(),
-  'mirror.check': mirrorLocation,
+  /** `draftMirrors`: the mirror locations of the rules being edited; main probes only one of those or of the saved rules. */
+  'mirror.check': z.strictObject({ location: mirrorLocation, draftMirrors: z.array(mirrorLocation).max(1000).optional() }),
   'app.openExternal': z.string().url().max(2048),
   'app.copyText': z.string().max(10_000),
   /** Asks the engine again now (the alert's Retry), instead of waiting for the next health check. */

@@ -1,5 +1,6 @@
 // How `serve` prints one finished request: a readable text line or one NDJSON object.
-// Pure; prints only the redacted summary, never headers or bodies.
+// Pure; prints only the redacted summary, never headers or bodies, and one entry is always
+// one line: control characters a registry or client put in a text are shown escaped.
 import type { LogEntry } from '../../shared/log';
 
 export type LogFormat = 'text' | 'json';
@@ -54,5 +55,16 @@ export function formatLogLine(entry: LogEntry, format: LogFormat): string {
   const rewrite = describeRewrite(entry);
   if (rewrite) parts.push(rewrite);
   if (entry.error) parts.push(`error: ${entry.error}`);
-  return parts.join(' ');
+  return escapeControls(parts.join(' '));
+}
+
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** C0 and C1 controls, DEL and the Unicode line separators as visible escapes (`\n`, `\x1b`, `\u2028`). */
+export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED_ESCAPES[c] ?? (code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`);
+  });
 }

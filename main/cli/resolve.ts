@@ -49,16 +49,17 @@ export async function resolveCommand(args: string[], io: Io): Promise<number> {
   // A pull without tag or digest pulls :latest (the CLI adds it), so the candidates say so.
   const plan = planPull(tagNameOnly(ref), config);
   const rule = plan.match ? { index: plan.match.index, ...plan.match.rule, ...(plan.match.cache ? { cache: plan.match.cache } : {}) } : null;
+  const candidates = plan.kind === 'block' ? [] : plan.candidates;
   if (values.json) {
     io.stdout.write(JSON.stringify({
       input,
       normalized: referenceString(ref),
       familiar: familiarString(ref),
-      action: plan.action,
-      candidates: plan.candidates.filter((c) => !c.skipped).map((c) => c.text),
-      skipped: plan.candidates.filter((c) => c.skipped).map((c) => ({ candidate: c.text, reason: c.skipped })),
+      action: plan.kind,
+      candidates: candidates.filter((c) => c.ref !== null).map((c) => c.text),
+      skipped: candidates.flatMap((c) => (c.ref === null ? [{ candidate: c.text, reason: c.skipped }] : [])),
       rule,
-      ...(plan.blockMessage ? { message: plan.blockMessage } : {}),
+      ...(plan.kind === 'block' ? { message: plan.message } : {}),
       explanation: plan.explanation,
     }) + '\n');
     return 0;
@@ -67,8 +68,8 @@ export async function resolveCommand(args: string[], io: Io): Promise<number> {
     `input:      ${input}`,
     `normalized: ${referenceString(ref)}`,
     `familiar:   ${familiarString(ref)}`,
-    `action:     ${plan.action}${rule ? ` (${plan.match?.cache ? rule.name : `rule ${rule.index + 1}: ${rule.name ? `${rule.name}, ` : ''}from ${rule.from}`})` : ''}`,
-    ...plan.candidates.map((c, i) => `  ${i + 1}. ${c.text}${c.kind === 'original' ? ' (original)' : ''}${c.skipped ? ` — skipped: ${c.skipped}` : ''}`),
+    `action:     ${plan.kind}${rule ? ` (${plan.match?.cache ? rule.name : `rule ${rule.index + 1}: ${rule.name ? `${rule.name}, ` : ''}from ${rule.from}`})` : ''}`,
+    ...candidates.map((c, i) => `  ${i + 1}. ${c.text}${c.kind === 'original' ? ' (original)' : ''}${c.ref === null ? ` — skipped: ${c.skipped}` : ''}`),
     plan.explanation,
   ];
   io.stdout.write(lines.join('\n') + '\n');

@@ -1,6 +1,5 @@
 // The engine as the two faces (CLI `serve`, Electron shell) see it: start it with options,
 // then read its log, config, status; stop it. Never imports electron.
-// NOTE: interface first; the implementation lands with the proxy (issue 2).
 import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
 import type { Config, Rule } from '../../shared/config/schema';
 import type { LogStore } from './log/log-store';

@@ -1,7 +1,8 @@
 // The tray's "Use docker-caching for docker commands": remembers the user's choice across
 // launches, applies it while the proxy listens, and switches docker back on quit.
 // Never points docker at our socket while nothing listens on it.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../engine/atomic-write';
 import { dirname, join } from 'node:path';
 import { contextStatePath, proxyContextActive, restorePreviousContext, useProxyContext, type DockerEnv } from '../engine/upstream/docker-context';
 
@@ -46,10 +47,7 @@ export class DockerContextSwitch {
     try {
       if (on) this.use();
       else restorePreviousContext({ ...this.setup, statePath: this.statePath });
-      mkdirSync(dirname(this.choicePath), { recursive: true });
-      const temp = `${this.choicePath}.tmp`;
-      writeFileSync(temp, JSON.stringify({ useDockerContext: on }) + '\n');
-      renameSync(temp, this.choicePath);
+      writeFileAtomicSync(this.choicePath, JSON.stringify({ useDockerContext: on }) + '\n', { mode: 0o600 });
       return undefined;
     } catch (err) {
       this.setup.report((err as Error).message);

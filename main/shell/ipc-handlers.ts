@@ -1,6 +1,10 @@
 // What each invoke channel does, over the engine and the few desktop services it needs.
 // Requests arrive validated (register-ipc.ts); never opens a link that is not allow-listed,
-// and opens no file but the config's own (the page never names a path).
+// opens no file but the config's own (the page never names a path), never lets the renderer
+// change a file-only setting (where docker requests go, where we listen, who may connect)
+// and never probes a host that is not in the rules.
+import type { Config } from '../../shared/config/schema';
+import { isBlockRule } from '../../shared/config/schema';
 import type { Engine } from '../engine/engine';
 import type { InvokeHandlers } from './register-ipc';
 import { externalUrlAllowed, externalUrlRefused } from './security';
@@ -24,7 +28,14 @@ export function engineHandlers(engine: Engine, desktop: DesktopServices): Invoke
   return {
     'status.get': () => engine.status(),
     'config.get': () => engine.config.get(),
-    'config.save': ({ config, baseRevision }) => engine.config.save(config, baseRevision),
+    'config.save': ({ config, baseRevision }) => {
+      const state = engine.config.get();
+      const refused = fileOnlyChanges(state.config, config);
+      if (refused.length > 0) {
+        throw new Error(`${refused.join(', ')} can only be changed in the config file (${state.path}), not from the app; nothing was saved`);
+      }
+      return engine.config.save(config, baseRevision);
+    },
     'config.setEnabled': (enabled) => engine.config.setEnabled(enabled),
     'config.setRuleEnabled': ({ index, enabled }) => engine.config.setRuleEnabled(index, enabled),
     'logs.snapshot': (request) => ({
@@ -37,7 +48,12 @@ export function engineHandlers(engine: Engine, desktop: DesktopServices): Invoke
       engine.logs.clear();
       desktop.logsCleared();
     },
-    'mirror.check': (location) => engine.checkMirror(location),
+    'mirror.check': ({ location, draftMirrors }) => {
+      if (!savedMirrors(engine.config.get().config).has(location) && !draftMirrors?.includes(location)) {
+        throw new Error(`${location} is not a mirror in the saved rules or in the rules being edited, so it is not checked: add it to a rule first`);
+      }
+      return engine.checkMirror(location);
+    },
     'app.openExternal': async (url) => {
       if (!externalUrlAllowed(url)) throw new Error(externalUrlRefused(url));
       await desktop.openExternal(url);
@@ -57,4 +73,18 @@ export function engineHandlers(engine: Engine, desktop: DesktopServices): Invoke
       return engine.status();
     },
   };
+}
+
+/** What the app may change over IPC; everything else in the config is the file's alone. */
+const SETTABLE_OVER_IPC: ReadonlySet<string> = new Set<keyof Config>(['rules', 'enabled', 'notifications', 'cache']);
+
+/** The top-level settings `draft` changes that only the config file may change (upstream, listen, group, …). */
+export function fileOnlyChanges(saved: Config, draft: Config): string[] {
+  const keys = new Set([...Object.keys(saved), ...Object.keys(draft)]);
+  const value = (c: Config, key: string) => JSON.stringify((c as unknown as Record<string, unknown>)[key]);
+  return [...keys].filter((key) => !SETTABLE_OVER_IPC.has(key) && value(saved, key) !== value(draft, key)).sort();
+}
+
+function savedMirrors(config: Config): Set<string> {
+  return new Set(config.rules.flatMap((rule) => (isBlockRule(rule) ? [] : rule.to)));
 }

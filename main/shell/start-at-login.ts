@@ -1,7 +1,8 @@
 // "Start at login": Electron's login items on macOS and Windows, an XDG autostart entry on
 // Linux. The app then starts with --hidden, in the tray. Never registers a development build.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomicSync } from '../engine/atomic-write';
+import { join } from 'node:path';
 import { HIDDEN_FLAG } from './lifecycle';
 
 /** The part of Electron's app this uses on macOS and Windows. */
@@ -72,9 +73,7 @@ export function startAtLogin(setup: StartAtLoginSetup): StartAtLogin {
           return;
         }
         if (existsSync(file) && readFileSync(file, 'utf8') === entry) return;
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(`${file}.tmp`, entry, { mode: 0o644 });
-        renameSync(`${file}.tmp`, file);
+        writeFileAtomicSync(file, entry, { mode: 0o644, folderMode: 0o755 });
       },
     };
   }

@@ -221,13 +221,19 @@ function PullActions({ entry }: { entry: LogEntry }): ReactElement | null {
   });
   const [checks, check] = useMirrorChecks();
   if (entry.route !== 'pull' || !trace) return null;
-  const mirrors = mirrorsTried(trace, ruleMirrors ?? []);
-  const reference = entry.image ?? trace.original;
   const rule = trace.rule;
+  // The local cache is not a mirror the user named: its settings are the thing to look at.
+  const mirrors = rule?.cache !== undefined ? [] : mirrorsTried(trace, ruleMirrors ?? []);
+  const reference = entry.image ?? trace.original;
   return (
     <section className="detail-section" aria-label="Actions">
       <div className="button-row">
-        {rule && (
+        {rule?.cache !== undefined && (
+          <button type="button" className="button button-small" onClick={() => showView('rules')}>
+            <Icon name="rules" /> Local cache settings
+          </button>
+        )}
+        {rule && rule.cache === undefined && (
           <button type="button" className="button button-small" onClick={() => { selectRule(rule.index); showView('rules'); }}>
             <Icon name="rules" /> Edit rule for {rule.from}
           </button>

@@ -1,6 +1,7 @@
 // What the list's "came from / reason" column and its size column say for one request, in a
 // few words: where a pull's image came from, or why it did not. Pure.
 import type { LogEntry } from '../../shared/log';
+import { cacheLabel } from '../../shared/rules/cache-rules';
 import { formatBytes } from '../ui/format';
 
 /** The registry part of a reference (`localhost:5000` of `localhost:5000/ubuntu:18.04`). */
@@ -15,6 +16,7 @@ export function cameFrom(entry: LogEntry): string {
   if (trace.engineError) return 'engine not answering';
   switch (entry.action) {
     case 'redirected':
+      if (trace.rule?.cache !== undefined) return cacheLabel(trace.rule.cache);
       return trace.source ? `${registryOf(trace.source)} (mirror)` : 'a mirror';
     case 'fell back': {
       const reason = firstFailure(entry);

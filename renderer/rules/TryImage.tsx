@@ -16,7 +16,7 @@ type Preview =
   | { kind: 'invalid'; message: string }
   | { kind: 'plan'; normalized: string; familiar: string; plan: PullPlan; unsaved: boolean; savedPlan: PullPlan | null; leftOut: number };
 
-const actionText: Record<PullPlan['action'], string> = { mirror: 'from mirrors', block: 'blocked', pass: 'passed through' };
+const actionText: Record<PullPlan['kind'], string> = { mirror: 'from mirrors', block: 'blocked', pass: 'passed through' };
 
 /** The draft with every rule that has a problem switched off, so positions stay those of the list. */
 function usableDraft(draft: Config): { config: Config; leftOut: number } {
@@ -34,7 +34,7 @@ function previewOf(ref: Reference, draft: Config, saved: Config | null): Preview
   const name = tagNameOnly(ref);
   const plan = planPull(name, config);
   const match = plan.match;
-  const unsaved = match !== undefined && !sameData(saved?.rules[match.index], draft.rules[match.index]);
+  const unsaved = match !== null && !sameData(saved?.rules[match.index], draft.rules[match.index]);
   const savedPlan = saved ? planPull(name, saved) : null;
   const differs = savedPlan !== null && savedPlan.explanation !== plan.explanation;
   return { kind: 'plan', normalized: referenceString(ref), familiar: familiarString(ref), plan, unsaved, savedPlan: differs ? savedPlan : null, leftOut };
@@ -56,6 +56,7 @@ export function TryImage(): ReactElement {
     }
   }, [input, draft, saved]);
 
+  const match = preview.kind === 'plan' ? preview.plan.match : null;
   return (
     <section className="try-image" aria-labelledby="try-heading">
       <div className="pane-head">
@@ -75,29 +76,29 @@ export function TryImage(): ReactElement {
             <dl className="kv">
               <dt>Normalised</dt><dd><code data-testid="try-normalized">{preview.normalized}</code></dd>
               {preview.familiar !== preview.normalized && <><dt>Familiar</dt><dd><code>{preview.familiar}</code></dd></>}
-              <dt>Outcome</dt><dd><span className={`plan-action plan-${preview.plan.action}`}>{actionText[preview.plan.action]}</span></dd>
+              <dt>Outcome</dt><dd><span className={`plan-action plan-${preview.plan.kind}`}>{actionText[preview.plan.kind]}</span></dd>
               <dt>Rule</dt>
               <dd>
-                {preview.plan.match?.cache !== undefined
-                  ? <span data-testid="try-cache">{ruleLabel(preview.plan.match)}</span>
-                  : preview.plan.match
-                    ? <button type="button" className="link-button link-wrap" onClick={() => selectRule(preview.plan.match!.index)}>{ruleLabel(preview.plan.match)}</button>
+                {match?.cache !== undefined
+                  ? <span data-testid="try-cache">{ruleLabel(match)}</span>
+                  : match
+                    ? <button type="button" className="link-button link-wrap" onClick={() => selectRule(match.index)}>{ruleLabel(match)}</button>
                     : <span className="muted">none matches</span>}
                 {preview.unsaved && <span className="tag tag-unsaved">unsaved</span>}
               </dd>
             </dl>
-            {preview.plan.candidates.length > 0 && (
+            {preview.plan.kind !== 'block' && (
               <ol className="try-candidates" aria-label="Candidates in order">
                 {preview.plan.candidates.map((c, i) => (
-                  <li key={i} className={c.skipped ? 'skipped' : undefined}>
+                  <li key={i} className={c.ref === null ? 'skipped' : undefined}>
                     <span className={`tag tag-${c.kind}`}>{c.kind}</span>
                     <code>{c.text}</code>
-                    {c.skipped && <span className="candidate-reason">skipped: {c.skipped}</span>}
+                    {c.ref === null && <span className="candidate-reason">skipped: {c.skipped}</span>}
                   </li>
                 ))}
               </ol>
             )}
-            {preview.plan.blockMessage && <p className="callout callout-block">{preview.plan.blockMessage}</p>}
+            {preview.plan.kind === 'block' && <p className="callout callout-block">{preview.plan.message}</p>}
             <p className="explanation">{preview.plan.explanation}</p>
             {preview.leftOut > 0 && (
               <p className="muted small">{preview.leftOut === 1 ? 'One edited rule has a problem and is' : `${preview.leftOut} edited rules have problems and are`} left out until fixed.</p>

@@ -4,6 +4,7 @@
 import { useState, type ReactElement } from 'react';
 import type { MirrorCheck } from '../../shared/ipc';
 import { invoke } from '../api';
+import { useApp } from '../store/store';
 
 export type CheckState = { state: 'checking' } | { state: 'done'; result: MirrorCheck } | { state: 'error'; error: string };
 
@@ -12,7 +13,9 @@ export function useMirrorChecks(): [Record<string, CheckState>, (location: strin
   const [checks, setChecks] = useState<Record<string, CheckState>>({});
   const check = async (location: string): Promise<void> => {
     setChecks((c) => ({ ...c, [location]: { state: 'checking' } }));
-    const result = await invoke('mirror.check', location);
+    // Main checks only locations in the rules: the saved ones or these, being edited.
+    const draftMirrors = (useApp.getState().draft?.rules ?? []).flatMap((r) => ('to' in r ? r.to : [])).filter((to) => to !== '' && to.length <= 255);
+    const result = await invoke('mirror.check', { location, draftMirrors });
     setChecks((c) => ({ ...c, [location]: result.ok ? { state: 'done', result: result.value } : { state: 'error', error: result.error } }));
   };
   return [checks, check];

@@ -31,30 +31,37 @@ export function explainDigestOnly(match: RuleMatch, original: string): string {
   return `${ruleLabel(match)} redirects only pulls by digest; ${original} is pulled by tag, so it goes to the original registry.`;
 }
 
-export function explainMirror(
-  match: RuleMatch & { rule: MirrorRule },
-  ref: Reference,
-  usable: string[],
-  skipped: number,
-): string {
+/** What a mirror plan's candidates come to, counted for the sentence. */
+export interface MirrorRoute {
+  /** The candidates tried before any fallback, in order; `itself` for a mirror location that gives the original reference. */
+  tried: { text: string; itself: boolean }[];
+  /** Mirror locations that give no valid image name. */
+  invalid: number;
+  /** Candidates dropped because they repeat an earlier one. */
+  repeats: number;
+}
+
+const countNote = (n: number, one: string, many: string): string => (n === 1 ? ` (1 ${one})` : n > 1 ? ` (${n} ${many})` : '');
+
+export function explainMirror(match: RuleMatch & { rule: MirrorRule }, ref: Reference, route: MirrorRoute): string {
   const { fallback, retag, keepMirrorTag } = match.rule;
   const original = referenceString(ref);
-  const skippedNote =
-    skipped === 1
-      ? ' (1 mirror location gives no valid image name and is skipped)'
-      : skipped > 1
-        ? ` (${skipped} mirror locations give no valid image name and are skipped)`
-        : '';
-  if (usable.length === 0) {
+  if (route.tried.length === 0) {
     return fallback
       ? `${ruleLabel(match)} matches ${original}, but none of its mirror locations gives a valid image name, so it is pulled from the original registry.`
       : `${ruleLabel(match)} matches ${original}, but none of its mirror locations gives a valid image name and fallback is off, so the pull will fail.`;
   }
-  const route = `${capitalized(ruleLabel(match))} sends ${original} to ${listInOrder(usable)}${skippedNote}`;
-  const ending = fallback
-    ? `, then to the original registry if ${usable.length === 1 ? 'that fails' : 'they all fail'}.`
-    : `, and never to the original registry.`;
-  return `${route}${ending} ${afterMirrorPull(ref, retag, keepMirrorTag)}`;
+  const notes =
+    countNote(route.invalid, 'mirror location gives no valid image name and is skipped', 'mirror locations give no valid image name and are skipped') +
+    countNote(route.repeats, 'candidate repeats an earlier one and is dropped', 'candidates repeat earlier ones and are dropped');
+  const list = listInOrder(route.tried.map((t) => (t.itself ? `${t.text} (the original itself)` : t.text)));
+  const sends = `${capitalized(ruleLabel(match))} sends ${original} to ${list}${notes}`;
+  if (route.tried.some((t) => t.itself)) {
+    return `${sends}. A mirror location that gives the original reference is the original registry: that pull keeps its name and is never renamed.${route.tried.length > 1 ? ` ${afterMirrorPull(ref, retag, keepMirrorTag)}` : ''}`;
+  }
+  const n = route.tried.length;
+  const ending = fallback ? `, then to the original registry if ${n === 1 ? 'that fails' : 'they all fail'}.` : `, and never to the original registry.`;
+  return `${sends}${ending} ${afterMirrorPull(ref, retag, keepMirrorTag)}`;
 }
 
 /** What happens to the names after a successful mirror pull (the proxy's retag step). */

@@ -62,7 +62,8 @@ describe('bridge harness with a fake engine', () => {
     expect(engine.config.get().config.enabled).toBe(false);
     expect(await invoke(app.page, 'config.setEnabled', 'no')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid request for config\.setEnabled: /) });
     expect(await invoke(app.page, 'engine.exec', 'rm -rf /')).toMatchObject({ ok: false, error: expect.stringMatching(/^docker-caching has no "engine\.exec" request/) });
-    expect(await invoke(app.page, 'mirror.check', 'localhost:5000')).toMatchObject({ ok: true, value: { state: 'reachable' } });
+    expect(await invoke(app.page, 'mirror.check', { location: 'localhost:5000', draftMirrors: ['localhost:5000'] })).toMatchObject({ ok: true, value: { state: 'reachable' } });
+    expect(await invoke(app.page, 'mirror.check', { location: '169.254.169.254' })).toMatchObject({ ok: false, error: expect.stringContaining('is not a mirror in the saved rules') });
     expect(engine.mirrorChecks).toEqual(['localhost:5000']);
     expect(await invoke(app.page, 'app.openExternal', 'https://docs.docker.com/')).toEqual({ ok: true });
     expect(await invoke(app.page, 'app.openExternal', 'https://evil.example/')).toMatchObject({ ok: false });

@@ -249,12 +249,34 @@ describe('detail pane', () => {
     expect(await calls(page, 'app.copyText')).toEqual(['docker pull redis:7', 'docker.io/library/redis:7']);
     await detail.getByRole('button', { name: 'Check mirror localhost:5000' }).click();
     await detail.getByText('HTTP 200 from http://localhost:5000/v2/', { exact: false }).waitFor();
-    expect(await calls(page, 'mirror.check')).toEqual(['localhost:5000']);
+    expect((await calls(page, 'mirror.check')).map((c) => (c as { location: string }).location)).toEqual(['localhost:5000']);
     await expectAccessible(page, 'the inspector with a detail open');
 
     await detail.getByRole('button', { name: 'Edit rule for docker.io/library' }).click();
     await page.getByRole('tab', { name: 'Rules', selected: true }).waitFor();
     expect(await page.locator('[data-from-input]').inputValue()).toBe('docker.io/library');
+    await page.close();
+  });
+
+  it('names the local cache for a pull it served, and leads to its settings instead of a mirror check', async () => {
+    const page = await open();
+    const viaCache: LogEntry = {
+      ...entries[3]!, seq: 1,
+      rewrite: {
+        ...entries[3]!.rewrite!, rule: { index: -1, from: 'docker.io', cache: 'docker.io' }, source: '127.0.0.1:5050/library/ubuntu:18.04',
+        candidates: [{ ref: '127.0.0.1:5050/library/ubuntu:18.04', kind: 'mirror', outcome: 'ok', startedMs: 1, durationMs: 900 }],
+      },
+    };
+    await pushEntries(page, [viaCache]);
+    expect(await page.locator('[data-seq="1"] .cell-reason').innerText()).toBe('local cache (docker.io)');
+    await page.locator('[data-seq="1"]').click();
+    const detail = page.getByRole('complementary', { name: 'Request detail' });
+    await detail.getByRole('button', { name: 'Local cache settings' }).click();
+    await page.getByRole('region', { name: 'Local cache settings' }).waitFor();
+    await page.getByRole('tab', { name: 'Inspector' }).click();
+    await detail.getByRole('button', { name: 'Local cache settings' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Check mirror/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Edit rule/ }).count()).toBe(0);
     await page.close();
   });
 

@@ -335,6 +335,17 @@ describe('try an image', () => {
     expect(await tryImage(page).getByRole('alert').innerText()).toContain('must be lowercase');
     await page.close();
   });
+
+  it('says when a mirror is the original itself and when a candidate repeats an earlier one', async () => {
+    const selfRule = { from: '127.0.0.1:5300', to: ['127.0.0.1:5300', '127.0.0.1:5300'], fallback: true, retag: true, keepMirrorTag: false, digestOnly: false, enabled: true };
+    const page = await openRules({}, { config: { ...configState, config: { ...config, rules: [...config.rules, selfRule] } } });
+    await tryImage(page).getByLabel('Image reference to try').fill('127.0.0.1:5300/app:1');
+    expect(await candidates(page)).toEqual(['127.0.0.1:5300/app:1', '127.0.0.1:5300/app:1', '127.0.0.1:5300/app:1']);
+    const skipped = await tryImage(page).locator('li.skipped .candidate-reason').allInnerTexts();
+    expect(skipped).toEqual(['skipped: the same reference as candidate 1, which is tried already.', 'skipped: the same reference as candidate 1, which is tried already.']);
+    expect(await tryImage(page).locator('.explanation').innerText()).toContain('127.0.0.1:5300/app:1 (the original itself) (2 candidates repeat earlier ones and are dropped)');
+    await page.close();
+  });
 });
 
 describe('check mirror', () => {
@@ -354,7 +365,8 @@ describe('check mirror', () => {
     await pick(page, 'ghcr.io').click();
     await form(page).getByRole('button', { name: 'Check mirror 1' }).click();
     expect(await form(page).locator('.check-unreachable').innerText()).toBe('unreachable · connection refused');
-    expect(await calls(page, 'mirror.check')).toEqual(['localhost:5000', 'mirror.internal:5000/hub', 'ghcr-cache.internal']);
+    expect((await calls(page, 'mirror.check')).map((c) => (c as { location: string }).location)).toEqual(['localhost:5000', 'mirror.internal:5000/hub', 'ghcr-cache.internal']);
+    expect((await calls(page, 'mirror.check'))[0]).toMatchObject({ draftMirrors: expect.arrayContaining(['localhost:5000', 'mirror.internal:5000/hub', 'ghcr-cache.internal']) });
     await page.close();
   });
 });

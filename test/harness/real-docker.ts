@@ -178,3 +178,11 @@ export function docker(host: string, args: string[], opts: { cli?: string; input
     timeout: opts.timeout ?? 120_000, maxBuffer: 64 * 1024 * 1024,
   }).toString();
 }
+
+/** Publishes a small image with content `marker` at `ref` (a registry reference) and removes it locally; returns its digest. */
+export function publishImage(host: string, ref: string, marker: string): string {
+  importBusyboxImage(host, ref, marker);
+  const out = docker(host, ['push', ref]);
+  docker(host, ['rmi', ref]);
+  return /digest: (sha256:[0-9a-f]{64})/.exec(out)![1]!;
+}

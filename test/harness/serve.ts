@@ -29,6 +29,8 @@ export interface ServeOptions {
   extraArgs?: string[];
   /** Discard the request log (benchmarks: the reader's own parsing would cost CPU). */
   quiet?: boolean;
+  /** A command that runs serve for us, e.g. `setpriv --reuid … --init-groups` to run as another user. */
+  runAs?: string[];
   /** Options for node itself, before the CLI (the soak's --expose-gc and probe). */
   nodeArgs?: string[];
   /** Open an IPC channel to the process (child.send / 'message'). */
@@ -44,7 +46,8 @@ export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
   args.push('--config', opts.config ?? join(home, 'config.yaml'));
   args.push(...(opts.extraArgs ?? []));
   const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_RUNTIME_DIR: '', DOCKER_HOST: '', ...opts.env };
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe', ...(opts.ipc ? ['ipc' as const] : [])] });
+  const [command, ...prefix] = [...(opts.runAs ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, ...args], { env, stdio: ['ignore', opts.quiet ? 'ignore' : 'pipe', 'pipe', ...(opts.ipc ? ['ipc' as const] : [])] });
   let out = '';
   let err = '';
   const entries: LogEntry[] = [];

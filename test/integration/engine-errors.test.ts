@@ -3,6 +3,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngine } from '../../main/engine/start';
@@ -53,5 +54,39 @@ describe('engine errors in the desktop app', () => {
     const home = mkdtempSync(join(tmpdir(), 'dc-errors-'));
     writeFileSync(join(home, 'config.yaml'), 'version: 1\nbogus: true\n');
     await expect(startEngine({ configPath: join(home, 'config.yaml'), listen: join(home, 'd.sock'), upstream: inject('dockerHost'), env: {}, home })).rejects.toThrow(/config\.yaml:2/);
+  });
+
+  it('a listener that throws cannot break a request, a reload or the other listeners', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'dc-errors-'));
+    const configPath = join(home, 'config.yaml');
+    const engine = await startEngine({ configPath, listen: join(home, 'd.sock'), upstream: inject('dockerHost'), env: {}, home });
+    try {
+      const ended: string[] = [];
+      const states: number[] = [];
+      engine.logs.subscribe(() => {
+        throw new Error('a broken printer');
+      });
+      engine.logs.subscribe((entry, kind) => kind === 'end' && ended.push(entry.path));
+      engine.onStatus(() => {
+        throw new Error('a broken window');
+      });
+      engine.config.onChange(() => {
+        throw new Error('a broken tray');
+      });
+      engine.config.onChange((state) => states.push(state.revision));
+      const body = await new Promise<string>((resolve, reject) => {
+        request({ socketPath: join(home, 'd.sock'), path: '/_ping' }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve(`${res.statusCode} ${text}`));
+        }).on('error', reject).end();
+      });
+      expect(body).toBe('200 OK');
+      await until('the other log listener to see the request end', () => ended.includes('/_ping'));
+      writeFileSync(configPath, 'version: 1\nrules:\n  - from: docker.io\n    to: localhost:5000\n');
+      await until('the edit to reach the other config listener', () => states.length > 0);
+      expect(engine.config.get().config.rules).toHaveLength(1);
+    } finally {
+      await engine.stop();
+    }
   });
 });

@@ -3,12 +3,13 @@
 import { describe, expect, inject, it } from 'vitest';
 import { connect } from 'node:net';
 import { request, type IncomingMessage } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, rmSync, mkdtempSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, startDockerd } from '../harness/real-docker';
 import { CLI, startServe } from '../harness/serve';
+import { passableTempDir } from '../harness/passable-temp';
 import { until } from '../harness/wait';
 
 function get(socketPath: string, path: string): Promise<IncomingMessage & { text: Promise<string> }> {
@@ -197,7 +198,7 @@ describe('lifecycle', () => {
     }
   });
 
-  it('keeps the socket private (0600 in a 0700 folder), or 0660 for the group named in the config', async () => {
+  it('keeps the socket private (0600 in a 0700 folder), or 0660 in a 0750 folder for the group named in the config', async () => {
     const privateServe = await startServe({ upstream: inject('dockerHost') });
     try {
       expect(statSync(privateServe.socket).mode & 0o777).toBe(0o600);
@@ -205,14 +206,18 @@ describe('lifecycle', () => {
     } finally {
       await privateServe.stop();
     }
-    const home = mkdtempSync(join(tmpdir(), 'dc-group-'));
+    // The group must get through every folder on the way; serve sets up only the one it creates.
+    const home = passableTempDir('dc-group-');
     writeFileSync(join(home, 'config.yaml'), 'version: 1\ngroup: "0"\n');
     const groupServe = await startServe({ upstream: inject('dockerHost'), home });
     try {
       expect(statSync(groupServe.socket).mode & 0o777).toBe(0o660);
       expect(statSync(groupServe.socket).gid).toBe(0);
+      expect(statSync(join(groupServe.socket, '..')).mode & 0o777).toBe(0o750);
+      expect(statSync(join(groupServe.socket, '..')).gid).toBe(0);
     } finally {
       await groupServe.stop();
+      rmSync(home, { recursive: true, force: true });
     }
   });
 

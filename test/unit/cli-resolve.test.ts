@@ -19,6 +19,8 @@ writeFileSync(config, [
   '  - from: ghcr.io',
   '    to: localhost:5001',
   '    fallback: false',
+  '  - from: 127.0.0.1:5300',
+  '    to: [127.0.0.1:5300, 127.0.0.1:5300]',
   '',
 ].join('\n'));
 
@@ -28,6 +30,18 @@ function resolveRef(...args: string[]) {
 }
 
 describe('docker-caching resolve', () => {
+  it('lists a mirror that is the original itself once, and says which candidates are dropped as repeats', () => {
+    const json = JSON.parse(resolveRef('--json', '127.0.0.1:5300/app:1').stdout);
+    expect(json.candidates).toEqual(['127.0.0.1:5300/app:1']);
+    expect(json.skipped).toEqual([
+      { candidate: '127.0.0.1:5300/app:1', reason: 'the same reference as candidate 1, which is tried already.' },
+      { candidate: '127.0.0.1:5300/app:1', reason: 'the same reference as candidate 1, which is tried already.' },
+    ]);
+    const text = resolveRef('127.0.0.1:5300/app:1').stdout;
+    expect(text).toContain('  1. 127.0.0.1:5300/app:1 (original)\n  2. 127.0.0.1:5300/app:1 (original) — skipped: the same reference as candidate 1');
+    expect(text).toContain('(the original itself) (2 candidates repeat earlier ones and are dropped)');
+  });
+
   it('prints one JSON object with the normalised name, familiar form, action, candidates and rule', () => {
     const res = resolveRef('--json', 'ubuntu');
     expect(res.code).toBe(0);

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile } from '../../main/engine/config/config-file';
+import { MAX_CONFIG_BYTES, loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile } from '../../main/engine/config/config-file';
+import { execFileSync } from 'node:child_process';
 import { configSchema, defaultConfig } from '../../shared/config/schema';
 
 let dir: string;
@@ -66,7 +67,29 @@ describe('loading the config file', () => {
     const file = path.join(dir, 'config.yaml');
     await fs.mkdir(file);
     const read = await loadConfigFile(file);
-    expect(read.ok ? undefined : read.problem.message).toBe('cannot read the config file: it is a folder, not a file (EISDIR)');
+    expect(read.ok ? undefined : read.problem.message).toBe('the config file is not a regular file (it is a folder); it was not read: point --config at a regular file');
+  });
+
+  it('refuses a FIFO at once, without waiting for a writer', async () => {
+    const file = path.join(dir, 'config.yaml');
+    execFileSync('mkfifo', [file]);
+    const read = await loadConfigFile(file);
+    expect(read.ok ? undefined : read.problem.message).toBe('the config file is not a regular file (it is a FIFO); it was not read: point --config at a regular file');
+  });
+
+  it('refuses a file over the size limit without reading it: 11 MB, 200,000 rules', async () => {
+    const file = path.join(dir, 'config.yaml');
+    const rule = (i: number) => `  - from: docker.io/team${i}\n    to: localhost:5000/t${i}\n`;
+    await fs.writeFile(file, `version: 1\nrules:\n${Array.from({ length: 200_000 }, (_, i) => rule(i)).join('')}`);
+    expect((await fs.stat(file)).size).toBeGreaterThan(MAX_CONFIG_BYTES);
+    const read = await loadConfigFile(file);
+    expect(read.ok ? undefined : read.problem.message).toMatch(/^the config file is 1\d\.\d MB, over the limit of 1 MB; it was not read/);
+  });
+
+  it('reads a file just at the size limit', async () => {
+    const file = path.join(dir, 'config.yaml');
+    await fs.writeFile(file, sample + '#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(sample) - 1) + '\n');
+    expect((await loadConfigFile(file)).ok).toBe(true);
   });
 });
 
@@ -206,6 +229,30 @@ describe('watching the config file', () => {
       await fs.mkdir(path.dirname(file));
       await fs.writeFile(file, sample);
       await waitFor(() => calls > 0, 4000, 'the new file to be reported');
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('follows a symlinked config: an edit of the target in another folder, and the link moved to a new target', async () => {
+    const dotfiles = path.join(dir, 'dotfiles');
+    await fs.mkdir(dotfiles);
+    const target = path.join(dotfiles, 'docker-caching.yaml');
+    await fs.writeFile(target, sample);
+    const file = path.join(dir, 'config.yaml');
+    await fs.symlink(target, file);
+    let calls = 0;
+    const watcher = watchConfigFile(file, () => calls++);
+    try {
+      await editorSave(target, `${sample}# edited in the dotfiles\n`);
+      await waitFor(() => calls === 1, 3000, 'an edit of the target to be reported');
+      const other = path.join(dotfiles, 'other.yaml');
+      await fs.writeFile(other, sample);
+      await fs.rm(file);
+      await fs.symlink(other, file);
+      await waitFor(() => calls === 2, 3000, 'the link moved to another target to be reported');
+      await fs.writeFile(other, `${sample}# the new target edited\n`);
+      await waitFor(() => calls === 3, 3000, 'an edit of the new target to be reported');
     } finally {
       watcher.close();
     }

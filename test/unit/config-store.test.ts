@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,13 +110,41 @@ describe('edits on disk', () => {
     expect(store.get().config.rules[0]).toMatchObject({ to: ['localhost:5001'] });
   });
 
-  it('goes back to the defaults when the file is deleted', async () => {
+  it('keeps the last good rules, block rules too, with a warning when the file is deleted; a save from the app recreates it', async () => {
+    await fs.writeFile(file, `${hubRule}  - from: quay.io\n    block: not here\n`);
+    const store = await open();
+    const rules = store.get().config.rules;
+    const changes = record(store);
+    await fs.rm(file);
+    await waitFor(() => changes.length > 0, 3000, 'the deletion to be picked up');
+    expect(store.get().config.rules).toEqual(rules);
+    expect(store.get().error).toEqual({ file, message: 'the config file was deleted; the last good rules stay in force until it is back (or saved from the app)' });
+    await store.setEnabled(false);
+    expect(store.get().error).toBeUndefined();
+    expect(await fs.readFile(file, 'utf8')).toContain('block: not here');
+  });
+
+  it('takes the file in again when a deleted config comes back', async () => {
     await fs.writeFile(file, hubRule);
     const store = await open();
     const changes = record(store);
     await fs.rm(file);
-    await waitFor(() => changes.length > 0, 3000, 'the deletion to be picked up');
-    expect(store.get().config).toEqual(defaultConfig);
+    await waitFor(() => changes.length === 1, 3000, 'the deletion to be picked up');
+    await editorSave(hubRule.replace('localhost:5000', 'localhost:5001'));
+    await waitFor(() => changes.length === 2, 3000, 'the file coming back to be picked up');
+    expect(store.get().error).toBeUndefined();
+    expect(store.get().config.rules[0]).toMatchObject({ to: ['localhost:5001'] });
+  });
+
+  it('reports a config that became a FIFO, keeping the last good rules, and still closes', async () => {
+    await fs.writeFile(file, hubRule);
+    const store = await open();
+    const changes = record(store);
+    await fs.rm(file);
+    execFileSync('mkfifo', [file]);
+    await waitFor(() => store.get().error?.message.includes('FIFO') === true, 3000, 'the FIFO to be reported');
+    expect(changes.at(-1)?.config.rules).toHaveLength(1);
+    store.close();
   });
 
   it('says nothing about an edit that changes only comments, but saves onto the new comments', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BlockRule, type Config, type MirrorRule, type Rule, configSchema, defaultConfig } from '../../shared/config/schema';
 import { type Reference, parseNormalizedNamed, referenceString } from '../../shared/reference';
-import { matchRule, planPull, rewriteName } from '../../shared/rules';
+import { matchRule, planPull, rewriteName, type MirrorPlan, type PassPlan, type PullPlan } from '../../shared/rules';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 const ref = (s: string): Reference => parseNormalizedNamed(s);
@@ -29,9 +29,19 @@ const config = (...rules: Rule[]): Config => ({ version: 1, enabled: true, upstr
 
 /** Index of the rule that decides a pull of `image`, or undefined. */
 const decidingRule = (image: string, cfg: Config): number | undefined => matchRule(ref(image), cfg)?.index;
+/** The plan, which must be of `kind`. */
+function planOf(kind: 'mirror', image: string, cfg: Config): MirrorPlan;
+function planOf(kind: 'pass', image: string, cfg: Config): PassPlan;
+function planOf(kind: PullPlan['kind'], image: string, cfg: Config): PullPlan {
+  const plan = planPull(ref(image), cfg);
+  expect(plan.kind).toBe(kind);
+  return plan;
+}
 /** What a pull of `image` would try, in order, as fully-qualified names. */
-const tried = (image: string, cfg: Config): string[] =>
-  planPull(ref(image), cfg).candidates.filter((c) => !c.skipped).map((c) => c.text);
+const tried = (image: string, cfg: Config): string[] => {
+  const plan = planPull(ref(image), cfg);
+  return plan.kind === 'block' ? [] : plan.candidates.filter((c) => c.ref !== null).map((c) => c.text);
+};
 
 describe('matching a rule', () => {
   it('matches from on path-component boundaries: docker.io/library covers docker.io/library/ubuntu, not docker.io/libraryx/foo', () => {
@@ -205,8 +215,7 @@ describe('rewriting a name for a mirror', () => {
 
 describe('planning a pull', () => {
   it('tries each mirror in order, then the original registry', () => {
-    const plan = planPull(ref('ubuntu:18.04'), config(mirror('docker.io', ['localhost:5000', 'mirror.example.com/hub'])));
-    expect(plan.action).toBe('mirror');
+    const plan = planOf('mirror', 'ubuntu:18.04', config(mirror('docker.io', ['localhost:5000', 'mirror.example.com/hub'])));
     expect(plan.candidates.map(({ text, kind, mirror: from }) => ({ text, kind, mirror: from }))).toEqual([
       { text: 'localhost:5000/library/ubuntu:18.04', kind: 'mirror', mirror: 'localhost:5000' },
       { text: 'mirror.example.com/hub/library/ubuntu:18.04', kind: 'mirror', mirror: 'mirror.example.com/hub' },
@@ -229,7 +238,7 @@ describe('planning a pull', () => {
   });
 
   it('keeps a mirror that gives no valid name in the plan as skipped, and still tries the others', () => {
-    const plan = planPull(ref('ubuntu:18.04'), config(mirror('docker.io/library/ubuntu', ['localhost:5000', 'localhost:5001/ubuntu'])));
+    const plan = planOf('mirror', 'ubuntu:18.04', config(mirror('docker.io/library/ubuntu', ['localhost:5000', 'localhost:5001/ubuntu'])));
     expect(plan.candidates).toEqual([
       expect.objectContaining({ ref: null, text: 'localhost:5000/:18.04', kind: 'mirror', mirror: 'localhost:5000', skipped: expect.stringContaining('no repository path') }),
       { ref: ref('localhost:5001/ubuntu:18.04'), text: 'localhost:5001/ubuntu:18.04', kind: 'mirror', mirror: 'localhost:5001/ubuntu' },
@@ -240,8 +249,7 @@ describe('planning a pull', () => {
 
   it('digestOnly leaves tag pulls to the original registry, and says so', () => {
     const cfg = config(mirror('docker.io', 'localhost:5000', { digestOnly: true, name: 'pinned only' }));
-    const plan = planPull(ref('ubuntu:18.04'), cfg);
-    expect(plan.action).toBe('pass');
+    const plan = planOf('pass', 'ubuntu:18.04', cfg);
     expect(plan.match?.index).toBe(0);
     expect(plan.candidates.map((c) => c.text)).toEqual(['docker.io/library/ubuntu:18.04']);
     expect(plan.explanation).toBe(
@@ -251,8 +259,7 @@ describe('planning a pull', () => {
 
   it('digestOnly redirects pulls by digest, and says the mirror name stays because a digest cannot be tagged', () => {
     const cfg = config(mirror('docker.io', 'localhost:5000', { digestOnly: true }));
-    const plan = planPull(ref(`ubuntu@${digest}`), cfg);
-    expect(plan.action).toBe('mirror');
+    const plan = planOf('mirror', `ubuntu@${digest}`, cfg);
     expect(plan.explanation).toBe(
       `Rule 1 (from docker.io) sends docker.io/library/ubuntu@${digest} to localhost:5000/library/ubuntu@${digest}, then to the original registry if that fails. A digest cannot be tagged, so a mirror pull keeps its mirror name.`,
     );
@@ -264,26 +271,24 @@ describe('planning a pull', () => {
 
   it('blocks with the rule’s message and pulls nothing', () => {
     const plan = planPull(ref('alpine'), config(mirror('docker.io', 'localhost:5000'), block('docker.io/library/alpine', 'Use the company base image instead')));
-    expect(plan).toMatchObject({ action: 'block', blockMessage: 'Use the company base image instead', candidates: [], match: { index: 1 } });
+    expect(plan).toMatchObject({ kind: 'block', message: 'Use the company base image instead', match: { index: 1 } });
     expect(plan.explanation).toBe('Rule 2 (from docker.io/library/alpine) blocks docker.io/library/alpine: Use the company base image instead.');
   });
 
   it('passes a pull no rule matches straight to its own registry', () => {
     const plan = planPull(ref('quay.io/app:1'), config(mirror('docker.io', 'localhost:5000')));
     expect(plan).toEqual({
-      action: 'pass',
+      kind: 'pass',
       original: ref('quay.io/app:1'),
+      match: null,
       candidates: [{ ref: ref('quay.io/app:1'), text: 'quay.io/app:1', kind: 'original' }],
-      retag: false,
-      keepMirrorTag: false,
       explanation: 'No rule matches quay.io/app:1, so it is pulled from its own registry.',
     });
   });
 
   it('passes every pull through when the config is turned off, and says why', () => {
-    const plan = planPull(ref('ubuntu'), { ...config(block('docker.io', 'no')), enabled: false });
-    expect(plan.action).toBe('pass');
-    expect(plan.match).toBeUndefined();
+    const plan = planOf('pass', 'ubuntu', { ...config(block('docker.io', 'no')), enabled: false });
+    expect(plan.match).toBeNull();
     expect(plan.explanation).toBe('Redirecting is turned off in the config, so docker.io/library/ubuntu is pulled from its own registry.');
   });
 
@@ -304,9 +309,8 @@ describe('planning a pull', () => {
   });
 
   it('says the pull will fail when no mirror gives a valid name and fallback is off', () => {
-    const plan = planPull(ref('ubuntu'), config(mirror('docker.io/library/ubuntu', 'localhost:5000', { fallback: false })));
-    expect(plan.action).toBe('mirror');
-    expect(plan.candidates.every((c) => c.skipped)).toBe(true);
+    const plan = planOf('mirror', 'ubuntu', config(mirror('docker.io/library/ubuntu', 'localhost:5000', { fallback: false })));
+    expect(plan.candidates.every((c) => c.ref === null)).toBe(true);
     expect(plan.explanation).toBe(
       'Rule 1 (from docker.io/library/ubuntu) matches docker.io/library/ubuntu, but none of its mirror locations gives a valid image name and fallback is off, so the pull will fail.',
     );
@@ -314,7 +318,34 @@ describe('planning a pull', () => {
 
   it('lets the longest prefix decide between a block rule and a mirror rule', () => {
     const cfg = config(block('docker.io', 'Docker Hub is blocked here'), mirror('docker.io/library', 'localhost:5000'));
-    expect(planPull(ref('ubuntu'), cfg).action).toBe('mirror');
-    expect(planPull(ref('user/app'), cfg).action).toBe('block');
+    expect(planPull(ref('ubuntu'), cfg).kind).toBe('mirror');
+    expect(planPull(ref('user/app'), cfg).kind).toBe('block');
+  });
+
+  it('a mirror location that gives the original reference is the original: pulled once, never renamed, and said so', () => {
+    const plan = planOf('mirror', '127.0.0.1:5300/app:1', config(mirror('127.0.0.1:5300', '127.0.0.1:5300')));
+    expect(plan.candidates).toEqual([
+      { ref: ref('127.0.0.1:5300/app:1'), text: '127.0.0.1:5300/app:1', kind: 'original', mirror: '127.0.0.1:5300' },
+      { ref: null, text: '127.0.0.1:5300/app:1', kind: 'original', skipped: 'the same reference as candidate 1, which is tried already.' },
+    ]);
+    expect(plan.candidates.filter((c) => c.kind === 'mirror')).toEqual([]);
+    expect(plan.explanation).toBe(
+      'Rule 1 (from 127.0.0.1:5300) sends 127.0.0.1:5300/app:1 to 127.0.0.1:5300/app:1 (the original itself) (1 candidate repeats an earlier one and is dropped). A mirror location that gives the original reference is the original registry: that pull keeps its name and is never renamed.',
+    );
+  });
+
+  it('the original stays the original with fallback off too, so the pull still works', () => {
+    expect(tried('127.0.0.1:5300/app:1', config(mirror('127.0.0.1:5300', '127.0.0.1:5300', { fallback: false })))).toEqual(['127.0.0.1:5300/app:1']);
+  });
+
+  it('drops a mirror location listed twice and says so', () => {
+    const plan = planOf('mirror', 'ubuntu:18.04', config(mirror('docker.io', ['localhost:5000', 'localhost:5001', 'localhost:5000'])));
+    expect(plan.candidates.map((c) => (c.ref === null ? `skipped ${c.text}: ${c.skipped}` : c.text))).toEqual([
+      'localhost:5000/library/ubuntu:18.04',
+      'localhost:5001/library/ubuntu:18.04',
+      'skipped localhost:5000/library/ubuntu:18.04: the same reference as candidate 1, which is tried already.',
+      'docker.io/library/ubuntu:18.04',
+    ]);
+    expect(plan.explanation).toContain('(1 candidate repeats an earlier one and is dropped), then to the original registry if they all fail.');
   });
 });

@@ -15,6 +15,7 @@ const pull = (over: Partial<LogEntry>): LogEntry => ({
 describe('the list\'s "came from / reason" words', () => {
   it('names the mirror a pull came from, or why it went elsewhere or nowhere', () => {
     expect(cameFrom(pull({ rewrite: { ...pull({}).rewrite!, source: 'localhost:5000/library/ubuntu:latest' } }))).toBe('localhost:5000 (mirror)');
+    expect(cameFrom(pull({ rewrite: { ...pull({}).rewrite!, rule: { index: -1, from: 'docker.io', cache: 'docker.io' }, source: '127.0.0.1:5050/library/ubuntu:latest' } }))).toBe('local cache (docker.io)');
     const failedMirror = { ref: 'localhost:5000/library/ubuntu:latest', kind: 'mirror' as const, outcome: 'failed' as const, reason: 'toomanyrequests: rate limit', startedMs: 0, durationMs: 1 };
     expect(cameFrom(pull({ action: 'fell back', rewrite: { ...pull({}).rewrite!, candidates: [failedMirror] } }))).toBe('original registry (mirror: toomanyrequests: rate limit)');
     expect(cameFrom(pull({ action: 'failed', rewrite: { ...pull({}).rewrite!, candidates: [{ ...failedMirror, reason: 'connection refused' }] } }))).toBe('connection refused');

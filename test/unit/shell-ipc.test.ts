@@ -4,6 +4,11 @@ import { engineHandlers, type DesktopServices } from '../../main/shell/ipc-handl
 import { registerIpc, type InvokeEvent, type IpcMainLike } from '../../main/shell/register-ipc';
 import { isAppUrl } from '../../main/shell/security';
 import { FakeEngine, logDetail } from '../harness/fake-engine';
+import { startEngine } from '../../main/engine/start';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** ipcMain as a map of handlers, with an invoke() that plays the renderer (Rancher Desktop's fake). */
 class FakeIpcMain implements IpcMainLike {
@@ -24,12 +29,14 @@ class FakeIpcMain implements IpcMainLike {
 
 const page = 'app://docker-caching/index.html#inspector';
 
+const fakeDesktop = () => ({
+  openExternal: vi.fn(async () => {}), copyText: vi.fn(), logsCleared: vi.fn(),
+  openPath: vi.fn(async (_path: string) => ''), showItemInFolder: vi.fn(), useDockerContext: vi.fn((_on: boolean): string | undefined => undefined),
+}) satisfies DesktopServices;
+
 function setup() {
   const engine = new FakeEngine();
-  const desktop = {
-    openExternal: vi.fn(async () => {}), copyText: vi.fn(), logsCleared: vi.fn(),
-    openPath: vi.fn(async (_path: string) => ''), showItemInFolder: vi.fn(), useDockerContext: vi.fn((_on: boolean): string | undefined => undefined),
-  } satisfies DesktopServices;
+  const desktop = fakeDesktop();
   const ipc = new FakeIpcMain();
   const unregister = registerIpc(ipc, engineHandlers(engine, desktop), (url) => isAppUrl(url));
   return { engine, desktop, ipc, unregister };
@@ -93,7 +100,7 @@ describe('IPC registration', () => {
     expect(await ipc.invoke('logs.snapshot', page)).toMatchObject({ ok: true, value: { entries: [{ seq: 1 }, { seq: 2 }], dropped: 0 } });
     expect(await ipc.invoke('logs.detail', page, 1)).toMatchObject({ ok: true, value: { seq: 1, requestHeaders: [['user-agent', 'Docker-Client/28.0.0']] } });
     expect(await ipc.invoke('logs.detail', page, 99)).toEqual({ ok: true, value: null });
-    expect(await ipc.invoke('mirror.check', page, 'localhost:5000')).toMatchObject({ ok: true, value: { state: 'reachable' } });
+    expect(await ipc.invoke('mirror.check', page, { location: 'localhost:5000', draftMirrors: ['localhost:5000'] })).toMatchObject({ ok: true, value: { state: 'reachable' } });
     expect(await ipc.invoke('config.setRuleEnabled', page, { index: 0, enabled: false })).toMatchObject({ ok: false, error: /no rule number 1/ });
     expect(await ipc.invoke('config.get', page)).toMatchObject({ ok: true, value: { revision: 1 } });
     expect(await ipc.invoke('app.copyText', page, 'unix:///tmp/x.sock')).toEqual({ ok: true });
@@ -148,5 +155,65 @@ describe('IPC registration', () => {
     expect(await ipc.invoke('dockerContext.set', page, 'on')).toMatchObject({ ok: false });
     desktop.useDockerContext.mockReturnValueOnce('cannot point docker commands at docker-caching: the proxy is not listening');
     expect(await ipc.invoke('dockerContext.set', page, true)).toEqual({ ok: false, error: 'cannot point docker commands at docker-caching: the proxy is not listening' });
+  });
+});
+
+describe('what the renderer can reach (a real engine, config file and socket)', () => {
+  async function realSetup(config: string) {
+    const home = mkdtempSync(join(tmpdir(), 'dc-reach-'));
+    const configPath = join(home, 'config.yaml');
+    writeFileSync(configPath, config);
+    const engine = await startEngine({ configPath, listen: join(home, 'd.sock'), upstream: `unix://${join(home, 'no-engine.sock')}`, env: {}, home });
+    const ipc = new FakeIpcMain();
+    registerIpc(ipc, engineHandlers(engine, fakeDesktop()), (url) => isAppUrl(url));
+    return {
+      engine, ipc, configPath,
+      async close() {
+        await engine.stop();
+        rmSync(home, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it('config.save may change rules, enabled, notifications and cache, never upstream, listen or group: main refuses and the file stays', async () => {
+    const original = 'version: 1\nupstream: tcp://127.0.0.1:2375\nlisten: /tmp/x.sock\nrules: []\n';
+    const r = await realSetup(original);
+    try {
+      const { config, revision } = r.engine.config.get();
+      for (const [field, value] of [['upstream', 'tcp://evil.example:2375'], ['listen', '/tmp/elsewhere.sock'], ['group', 'docker']] as const) {
+        const reply = (await r.ipc.invoke('config.save', page, { config: { ...config, [field]: value }, baseRevision: revision })) as { ok: boolean; error: string };
+        expect(reply).toEqual({ ok: false, error: `${field} can only be changed in the config file (${r.configPath}), not from the app; nothing was saved` });
+      }
+      expect(readFileSync(r.configPath, 'utf8')).toBe(original);
+      expect(r.engine.config.get().config.upstream).toBe('tcp://127.0.0.1:2375');
+      const allowed = { ...config, enabled: false, notifications: false, rules: [{ from: 'docker.io', to: ['localhost:5000'] }] };
+      expect(await r.ipc.invoke('config.save', page, { config: allowed, baseRevision: revision })).toMatchObject({ ok: true, value: { config: { enabled: false, notifications: false } } });
+      expect(readFileSync(r.configPath, 'utf8')).toContain('localhost:5000');
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('mirror.check probes only a location in the saved rules or in the rules being edited', async () => {
+    let connections = 0;
+    const registry = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const location = `127.0.0.1:${(registry.address() as { port: number }).port}`;
+    const r = await realSetup('version: 1\nrules:\n  - from: docker.io\n    to: 127.0.0.1:1\n');
+    try {
+      expect(await r.ipc.invoke('mirror.check', page, { location })).toEqual({
+        ok: false, error: `${location} is not a mirror in the saved rules or in the rules being edited, so it is not checked: add it to a rule first`,
+      });
+      expect(connections).toBe(0);
+      expect(await r.ipc.invoke('mirror.check', page, { location, draftMirrors: [location] })).toMatchObject({ ok: true, value: { location, state: 'unreachable' } });
+      expect(connections).toBeGreaterThan(0);
+      expect(await r.ipc.invoke('mirror.check', page, { location: '127.0.0.1:1' })).toMatchObject({ ok: true, value: { state: 'unreachable' } });
+    } finally {
+      await r.close();
+      await new Promise((resolve) => registry.close(resolve));
+    }
   });
 });

@@ -1,32 +1,76 @@
 // The config file on disk: read it (a missing file means the defaults), save it atomically
 // (temp file + fsync + rename: on any error the old file stays as it was), and watch its
-// folder for edits. Loading never creates, touches or rewrites the file.
-import { randomBytes } from 'node:crypto';
-import { promises as fs, watch, type FSWatcher } from 'node:fs';
+// folder, and a symlink's target folder, for edits. Loading never creates, touches or
+// rewrites the file, reads only a regular file of at most MAX_CONFIG_BYTES, and never
+// blocks on a FIFO or a device.
+import { constants, promises as fs, realpathSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Document } from 'yaml';
 import type { ConfigProblem } from '../../../shared/ipc';
 import { defaultConfig, sameConfig, type Config } from '../../../shared/config/schema';
 import { configToYaml } from '../../../shared/config/to-yaml';
 import { formatProblem, parseConfigText } from '../../../shared/config/validate';
+import { writeFileAtomic } from '../atomic-write';
 
 /** A read of the file. `text: null` when there is no file (then the defaults) or it could not be read. */
 export type ConfigFileRead =
   | { ok: true; config: Config; doc: Document | null; text: string | null }
   | { ok: false; problem: ConfigProblem; text: string | null };
 
+/** Bigger than any hand-written config (about 20,000 rules); a bigger file is refused, not read. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export async function loadConfigFile(file: string): Promise<ConfigFileRead> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { ok: true, config: defaultConfig, doc: null, text: null };
-    return { ok: false, problem: { file, message: `cannot read the config file: ${describeFsError(error)}` }, text: null };
+    const message = error instanceof RefusedFile ? error.message : `cannot read the config file: ${describeFsError(error)}`;
+    return { ok: false, problem: { file, message }, text: null };
   }
   const parsed = parseConfigText(text, file);
   return parsed.ok
     ? { ok: true, config: parsed.config, doc: parsed.doc, text }
     : { ok: false, problem: parsed.problem, text };
+}
+
+class RefusedFile extends Error {}
+
+// Opened without blocking (a FIFO would wait for a writer forever, holding a libuv thread
+// and with it the process's exit), then checked by what it is before a byte is read.
+async function readRegularFile(file: string): Promise<string> {
+  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      throw new RefusedFile(`the config file is not a regular file (it is ${kindOf(stat)}); it was not read: point --config at a regular file`);
+    }
+    if (stat.size > MAX_CONFIG_BYTES) throw tooBig(stat.size);
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      // It grew while being read.
+      if (length > MAX_CONFIG_BYTES) throw tooBig(length);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+const tooBig = (size: number) =>
+  new RefusedFile(`the config file is ${(size / 1024 / 1024).toFixed(1)} MB, over the limit of ${MAX_CONFIG_BYTES / 1024 / 1024} MB; it was not read (a config of mirror rules is a few kB): check that --config names the right file`);
+
+function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a regular file';
 }
 
 /**
@@ -45,46 +89,13 @@ export function renderConfigFile(file: string, config: Config, base: Document | 
   return { text, doc: check.doc };
 }
 
-/**
- * Replaces the file's content atomically: a temp file (mode 0600) in the same folder,
- * fsync, rename over the file. The folder is created (0700) if missing. A symlinked file
- * is written through, so the link (say, into a dotfiles repository) stays a link.
- */
+/** Replaces the file's content atomically (atomic-write.ts), private (0600, folder 0700). */
 export async function writeConfigFile(file: string, text: string): Promise<void> {
-  let temp: string | undefined;
-  let dir: string;
   try {
-    const target = await fs.realpath(file).catch((error: unknown) => {
-      if (errorCode(error) === 'ENOENT') return file;
-      throw error;
-    });
-    dir = path.dirname(target);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await fs.open(temp, 'wx', 0o600);
-    try {
-      await handle.chmod(0o600);
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, target);
+    await writeFileAtomic(file, text, { mode: 0o600 });
   } catch (error) {
-    if (temp !== undefined) await fs.rm(temp, { force: true }).catch(() => undefined);
     throw new Error(`cannot save the config file ${file}: ${describeFsError(error)}; the file on disk was left as it was`, { cause: error });
   }
-  await syncFolder(dir);
-}
-
-// Makes the rename itself durable. Best effort: the new file is already in place, and some
-// platforms and file systems cannot open or fsync a folder.
-async function syncFolder(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, 'r').catch(() => undefined);
-  if (handle === undefined) return;
-  await handle.sync().catch(() => undefined);
-  await handle.close();
 }
 
 export interface ConfigFileWatcher {
@@ -94,23 +105,58 @@ export interface ConfigFileWatcher {
 /**
  * Calls `onChange` once the file has been quiet for `debounceMs` after an event on its name.
  * Watches the folder, not the file: editors save by writing a new file and renaming it over
- * the old one. A missing folder is looked for every second until it appears.
+ * the old one. A symlinked file is watched at both ends: the link's folder (the link
+ * retargeted) and its target's folder (the target edited), following the link as it moves.
+ * A missing folder is looked for every second until it appears.
  */
 export function watchConfigFile(file: string, onChange: () => void, debounceMs = 100): ConfigFileWatcher {
-  const dir = path.dirname(file);
-  const name = path.basename(file);
-  let watcher: FSWatcher | undefined;
-  let poll: NodeJS.Timeout | undefined;
   let debounce: NodeJS.Timeout | undefined;
   let closed = false;
+  let target: string | null = null;
+  let targetWatch: ConfigFileWatcher | undefined;
 
   const changed = () => {
+    followTarget();
     clearTimeout(debounce);
     debounce = setTimeout(() => {
       if (!closed) onChange();
     }, debounceMs);
     debounce.unref();
   };
+
+  const followTarget = () => {
+    let resolved: string | null;
+    try {
+      resolved = realpathSync(file);
+    } catch {
+      resolved = null;
+    }
+    if (resolved === file) resolved = null;
+    if (resolved === target) return;
+    targetWatch?.close();
+    target = resolved;
+    targetWatch = target === null ? undefined : watchName(target, changed);
+  };
+
+  const linkWatch = watchName(file, changed);
+  followTarget();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(debounce);
+      linkWatch.close();
+      targetWatch?.close();
+    },
+  };
+}
+
+/** Calls `changed` on every event on `file`'s name in its folder; waits for a missing folder. */
+function watchName(file: string, changed: () => void): ConfigFileWatcher {
+  const dir = path.dirname(file);
+  const name = path.basename(file);
+  let watcher: FSWatcher | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let closed = false;
 
   const attach = (): boolean => {
     try {
@@ -142,7 +188,6 @@ export function watchConfigFile(file: string, onChange: () => void, debounceMs =
   return {
     close() {
       closed = true;
-      clearTimeout(debounce);
       clearInterval(poll);
       watcher?.close();
     },

@@ -1,6 +1,7 @@
 // The running config: the last good Config from the file, its revision, and the file's
-// problem while the file on disk is invalid. Saves from the app and edits on disk both pass
-// through here, one at a time. An invalid file never replaces the last good config.
+// problem while the file on disk is invalid or gone. Saves from the app and edits on disk
+// both pass through here, one at a time. An invalid, unreadable or deleted file never
+// replaces the last good config (a deleted file is reported; saving recreates it).
 // The revision goes up with every change listeners are told of: a save, a valid edit on
 // disk, or the file turning invalid (or valid again).
 import type { Document } from 'yaml';
@@ -9,6 +10,7 @@ import { defaultConfig, sameConfig, type Config, type Rule } from '../../../shar
 import { formatProblem, validateConfig } from '../../../shared/config/validate';
 import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile, type ConfigFileRead, type ConfigFileWatcher } from './config-file';
 import type { ConfigHandle } from '../engine';
+import { Listeners } from '../listeners';
 
 type Listener = (state: ConfigState) => void;
 
@@ -16,8 +18,10 @@ export class ConfigStore implements ConfigHandle {
   private revision = 1;
   private closed = false;
   private error: ConfigProblem | undefined;
+  /** The file was there and went away: `error` says so, and a save may recreate it. */
+  private deleted = false;
   private watcher: ConfigFileWatcher | undefined;
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Listeners<[ConfigState]>('config');
   // Saves and reloads run one after another, so a reload never sees half of a save.
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -97,8 +101,7 @@ export class ConfigStore implements ConfigHandle {
   }
 
   onChange(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /** Stops watching the file. */
@@ -109,7 +112,7 @@ export class ConfigStore implements ConfigHandle {
   }
 
   private async write(draft: Config, opts: { overwriteInvalid?: boolean } = {}): Promise<ConfigState> {
-    if (this.error !== undefined && !opts.overwriteInvalid) {
+    if (this.error !== undefined && !opts.overwriteInvalid && !this.deleted) {
       throw new Error(
         `the config file has an error, and saving now would overwrite the edit in progress: ${formatProblem(this.error)}; fix the file first`,
       );
@@ -126,6 +129,7 @@ export class ConfigStore implements ConfigHandle {
     this.doc = doc;
     this.config = checked.config;
     this.error = undefined;
+    this.deleted = false;
     this.changed();
     return this.get();
   }
@@ -138,6 +142,8 @@ export class ConfigStore implements ConfigHandle {
   }
 
   private accept(read: ConfigFileRead): void {
+    if (read.ok && read.text === null && (this.diskText !== null || this.deleted)) return this.goneFromDisk();
+    this.deleted = false;
     // Our own save, or an event that changed nothing.
     if (read.text === this.diskText && read.ok === (this.error === undefined)) return;
     this.diskText = read.text;
@@ -153,10 +159,19 @@ export class ConfigStore implements ConfigHandle {
     this.changed();
   }
 
+  /** The file was deleted: the rules in force stay (block rules included), with a warning. */
+  private goneFromDisk(): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    this.diskText = null;
+    this.doc = null;
+    this.error = { file: this.path, message: 'the config file was deleted; the last good rules stay in force until it is back (or saved from the app)' };
+    this.changed();
+  }
+
   private changed(): void {
     this.revision++;
-    const state = this.get();
-    for (const listener of this.listeners) listener(state);
+    this.listeners.emit(this.get());
   }
 
   private serially<T>(task: () => T | Promise<T>): Promise<T> {

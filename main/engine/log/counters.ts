@@ -2,10 +2,11 @@
 // blocked, failed, bytes from mirrors), kept from the log's finished entries for the status strip and the tray.
 import type { Counters as CounterValues } from '../../../shared/ipc';
 import type { LogStore } from './log-store';
+import { Listeners } from '../listeners';
 
 export class Counters {
   private values: CounterValues = { redirected: 0, fellBack: 0, blocked: 0, failed: 0, bytesFromMirrors: 0, fromCache: 0 };
-  private listeners = new Set<() => void>();
+  private readonly listeners = new Listeners<[]>('counters');
 
   constructor(logs: LogStore) {
     logs.subscribe((entry, kind) => {
@@ -20,7 +21,7 @@ export class Counters {
       else if (entry.action === 'blocked') v.blocked++;
       else if (entry.action === 'failed') v.failed++;
       else return;
-      for (const l of this.listeners) l();
+      this.listeners.emit();
     });
   }
 
@@ -29,7 +30,6 @@ export class Counters {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 }

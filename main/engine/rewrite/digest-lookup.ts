@@ -46,13 +46,14 @@ async function mirrorWithDigest(image: string, req: InterceptedRequest, ctx: Int
   const prefix = req.route.apiVersion ? `/v${req.route.apiVersion}` : '';
   if (await present(ctx.engine, prefix, image)) return null;
   const plan = planPull({ domain: ref.domain, path: ref.path, digest: ref.digest }, config);
+  if (plan.kind !== 'mirror') return null;
   for (const candidate of plan.candidates) {
-    if (candidate.kind !== 'mirror' || !candidate.ref) continue;
+    if (candidate.kind !== 'mirror' || candidate.ref === null) continue;
     const mirrorRef = referenceString(candidate.ref);
     if (await present(ctx.engine, prefix, mirrorRef)) {
       req.entry.rewrite = {
         original: referenceString(ref), action: 'pass', candidates: [], retag: [], untag: [], mappedTo: mirrorRef,
-        rule: plan.match ? { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name, ...(plan.match.cache ? { cache: plan.match.cache } : {}) } : undefined,
+        rule: { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name, ...(plan.match.cache ? { cache: plan.match.cache } : {}) },
       };
       ctx.updated();
       return mirrorRef;

@@ -16,6 +16,8 @@ export class ProgressReader {
   private readonly layers = new Map<string, { current: number; total: number; done: boolean }>();
   /** The first error the stream reported, if any. */
   error: string | null = null;
+  /** The tags the engine said it pulled (`Pulling from <repo>` with the tag as id): an all-tags pull names each. */
+  readonly pulledTags = new Set<string>();
 
   /** Splits `chunk` into complete lines; returns them with their parsed message (null if not JSON). */
   push(chunk: string): { line: string; message: ProgressMessage | null }[] {
@@ -60,6 +62,7 @@ export class ProgressReader {
   }
 
   private track(m: ProgressMessage): void {
+    if (m.id && m.status?.startsWith('Pulling from ')) this.pulledTags.add(m.id);
     if (!m.id || !m.status || !/^[0-9a-f]{12}$/.test(m.id)) return;
     const layer = this.layers.get(m.id) ?? { current: 0, total: 0, done: false };
     this.layers.set(m.id, layer);

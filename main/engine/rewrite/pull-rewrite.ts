@@ -5,15 +5,16 @@
 import type { Config } from '../../../shared/config/schema';
 import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../../shared/log';
 import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../../shared/reference';
-import { planPull, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
+import { planPull, type MirrorPlan, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
 import { ruleLabel } from '../../../shared/rules/explain';
 import { cacheLabel } from '../../../shared/rules/cache-rules';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import { headerValue, type RequestHead } from '../proxy/http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
-import { ProgressReader } from './pull-progress';
-import { credentialsFor, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
-import { redactTarget, redactText } from '../log/redact';
+import { ProgressReader, type ProgressMessage } from './pull-progress';
+import { SerialByKey } from './serial-by-key';
+import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
+import { PullSecrets, redactTarget } from '../log/redact';
 
 /** The local caches as the pull rewrite uses them (the engine's CacheManager). */
 export interface PullCaches {
@@ -64,6 +65,10 @@ interface Failure {
 }
 
 export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
+  // Pulls of one repository run one after another: each pull's retag and untag then see
+  // the names its own pull left, never a half of another's (20 parallel pulls of one image
+  // all succeed, and no mirror-named reference is left behind).
+  const oneAtATime = new SerialByKey();
   return {
     wants: (route, head) => route.route === 'pull' && head.method === 'POST' && !!route.query.get('fromImage'),
     async handle(req, ctx): Promise<InterceptOutcome> {
@@ -71,20 +76,20 @@ export function createPullRewrite(opts: PullRewriteOptions): Interceptor {
       // Not a reference the engine could pull either: let the engine answer in its own words.
       if (!pull) return { kind: 'forward', head: req.head };
       const plan = planPull(pull.ref, opts.config());
-      if (plan.action === 'pass') {
+      if (plan.kind === 'pass') {
         if (plan.match) req.entry.rewrite = newTrace(plan);
         return { kind: 'forward', head: req.head };
       }
       const trace = newTrace(plan);
       req.entry.rewrite = trace;
-      if (plan.action === 'block') {
+      if (plan.kind === 'block') {
         req.entry.action = 'blocked';
-        const message = `pull of ${familiarString(pull.ref)} blocked by docker-caching: ${ruleLabel(plan.match!)}: ${plan.blockMessage}`;
+        const message = `pull of ${familiarString(pull.ref)} blocked by docker-caching: ${ruleLabel(plan.match)}: ${plan.message}`;
         req.entry.error = message;
         await ctx.respond.json(403, { message });
         return { kind: 'responded' };
       }
-      await runCandidates(req, ctx, plan, pull, trace, opts);
+      await oneAtATime.run(nameString(pull.ref), () => runCandidates(req, ctx, plan, pull, trace, opts));
       return { kind: 'responded' };
     },
   };
@@ -94,41 +99,50 @@ function newTrace(plan: PullPlan): RewriteTrace {
   return {
     original: referenceString(plan.original),
     rule: plan.match ? { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name, ...(plan.match.cache ? { cache: plan.match.cache } : {}) } : undefined,
-    action: plan.action,
+    action: plan.kind,
     candidates: [],
     retag: [],
     untag: [],
   };
 }
 
-async function runCandidates(
-  req: InterceptedRequest, ctx: InterceptContext, plan: PullPlan, pull: PullRequest, trace: RewriteTrace, opts: PullRewriteOptions,
-): Promise<void> {
-  const { respond, engine, signal } = ctx;
-  const started = Date.now();
-  const queued: string[] = [status(`${ruleLabel(plan.match!)} applies to ${trace.original}`)];
-  const send = async (text: string) => {
-    if (!respond.started) {
-      queued.push(text);
-      return;
-    }
-    await respond.write(text);
-  };
-  const start = async () => {
-    if (respond.started) return;
-    respond.writeHead(200, { 'Content-Type': 'application/json' });
-    for (const text of queued.splice(0)) await respond.write(text);
-  };
-  const failures: Failure[] = [];
-  const secrets = [headerValue(req.head.headers, 'x-registry-auth') ?? ''];
-  let throttle = 0;
+/** One run of a mirror plan: what every step of it needs. */
+interface PullRun {
+  req: InterceptedRequest;
+  ctx: InterceptContext;
+  plan: MirrorPlan;
+  pull: PullRequest;
+  trace: RewriteTrace;
+  opts: PullRewriteOptions;
+  stream: ClientStream;
+  /** Every credential this pull hands the engine; a registry may echo any of them back. */
+  secrets: PullSecrets;
+  started: number;
+}
 
+/** How one candidate went: pulled (with what it fetched), failed, the engine did not answer, or the client left. */
+type CandidateResult =
+  | { kind: 'pulled'; fetched: Fetched }
+  | { kind: 'failed'; failure: Failure }
+  | { kind: 'engine silent'; reason: string }
+  | { kind: 'abandoned' };
+
+/** Tries the plan's candidates in order until one is pulled; the client sees one progress stream. */
+async function runCandidates(
+  req: InterceptedRequest, ctx: InterceptContext, plan: MirrorPlan, pull: PullRequest, trace: RewriteTrace, opts: PullRewriteOptions,
+): Promise<void> {
+  const secrets = new PullSecrets();
+  const clientAuth = headerValue(req.head.headers, 'x-registry-auth');
+  if (clientAuth) secrets.add(decodeRegistryAuth(clientAuth), clientAuth);
+  const run: PullRun = { req, ctx, plan, pull, trace, opts, stream: new ClientStream(ctx.respond), secrets, started: Date.now() };
+  await run.stream.send(status(`${ruleLabel(plan.match)} applies to ${trace.original}`));
+  const failures: Failure[] = [];
   for (const candidate of plan.candidates) {
-    const attempt: CandidateAttempt = { ref: candidate.text, kind: candidate.kind, outcome: 'skipped', startedMs: Date.now() - started, durationMs: 0 };
+    const attempt: CandidateAttempt = { ref: candidate.text, kind: candidate.kind, outcome: 'skipped', startedMs: Date.now() - run.started, durationMs: 0 };
     trace.candidates.push(attempt);
-    if (candidate.skipped || !candidate.ref) {
-      attempt.reason = candidate.skipped ?? 'not a valid reference';
-      await send(status(`skipped ${candidate.text}: ${attempt.reason}`));
+    if (candidate.ref === null) {
+      attempt.reason = candidate.skipped;
+      await run.stream.send(status(`skipped ${candidate.text}: ${attempt.reason}`));
       ctx.updated();
       continue;
     }
@@ -140,110 +154,176 @@ async function runCandidates(
         trace.cache = { registry: candidate.cache, outcome: 'unavailable', reason: ready.reason };
         // Said again in the final error, should every other candidate fail too.
         failures.push({ ref: candidate.text, reason: `not tried: ${ready.reason}` });
-        await send(status(`skipped ${candidate.text}: ${ready.reason}`));
+        await run.stream.send(status(`skipped ${candidate.text}: ${ready.reason}`));
         ctx.updated();
         continue;
       }
       // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
       upstreamReachable = opts.caches.upstreamReachable(candidate.cache);
     }
-    await send(status(`pulling ${candidate.text}${candidate.cache !== undefined ? ` from the ${cacheLabel(candidate.cache)}` : candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? candidate.ref.domain}` : ' from the original registry'}`));
-    const progress = new ProgressReader();
-    let failure: Failure | null = null;
-    // Set while the engine has not answered the candidate's request: a failure then is the engine's, not the mirror's.
-    let awaitingEngine = false;
-    try {
-      const path = candidatePath(req, candidate.ref, pull.allTags);
-      const headers = await candidateHeaders(req.head, candidate, opts);
-      // The inspector shows the request line as received and as the engine got it last.
-      req.entry.forwardedPath = redactTarget(path);
-      awaitingEngine = true;
-      const res = await engine.request('POST', path, { headers, signal });
-      awaitingEngine = false;
-      if (res.status !== 200) {
-        let text = '';
-        for await (const chunk of res.body) text += chunk;
-        failure = { ref: candidate.text, reason: dockerErrorMessage(text), status: res.status };
-      } else {
-        await start();
-        res.body.setEncoding('utf8');
-        for await (const chunk of res.body as AsyncIterable<string>) {
-          for (const { line, message } of progress.push(chunk)) {
-            if (message && (message.error || message.errorDetail)) continue;
-            await respond.write(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`);
-          }
-          if (progress.error) break;
-          if (Date.now() - throttle > 250) {
-            throttle = Date.now();
-            req.entry.progress = progress.summary();
-            ctx.updated();
-          }
-        }
-        for (const { line, message } of progress.flush()) {
-          if (!(message && (message.error || message.errorDetail))) await respond.write(`${line}\r\n`);
-        }
-        if (progress.error) failure = { ref: candidate.text, reason: progress.error };
-      }
-    } catch (err) {
-      if (signal.aborted) {
-        attempt.outcome = 'failed';
-        attempt.reason = 'the client went away';
-        req.entry.error = 'the client closed the connection during the pull';
-        return;
-      }
-      if (awaitingEngine) {
-        // Every other candidate would meet the same silent engine: say it once and stop.
-        attempt.outcome = 'failed';
-        attempt.reason = redactText((err as Error).message, secrets);
-        attempt.durationMs = Date.now() - started - attempt.startedMs;
-        trace.engineError = attempt.reason;
-        break;
-      }
-      failure = { ref: candidate.text, reason: (err as Error).message };
-    }
-    attempt.durationMs = Date.now() - started - attempt.startedMs;
-    req.entry.progress = progress.summary();
-    if (failure) {
-      failure.reason = redactText(failure.reason, secrets);
+    const result = await tryCandidate(run, candidate, candidate.ref);
+    attempt.durationMs = Date.now() - run.started - attempt.startedMs;
+    if (result.kind === 'abandoned') return abandoned(run, attempt);
+    if (result.kind === 'engine silent') {
+      // Every other candidate would meet the same silent engine: say it once and stop.
       attempt.outcome = 'failed';
-      attempt.reason = failure.reason;
-      if (candidate.cache !== undefined) trace.cache = { registry: candidate.cache, outcome: 'failed', reason: failure.reason };
-      failures.push(failure);
-      await send(status(`${candidate.text} failed: ${failure.reason}`));
+      attempt.reason = result.reason;
+      trace.engineError = result.reason;
+      break;
+    }
+    if (result.kind === 'failed') {
+      attempt.outcome = 'failed';
+      attempt.reason = result.failure.reason;
+      if (candidate.cache !== undefined) trace.cache = { registry: candidate.cache, outcome: 'failed', reason: result.failure.reason };
+      failures.push(result.failure);
+      await run.stream.send(status(`${candidate.text} failed: ${result.failure.reason}`));
       ctx.updated();
       continue;
     }
     attempt.outcome = 'ok';
-    trace.source = candidate.text;
-    let servedNote = '';
-    if (candidate.cache !== undefined) {
-      const offline = upstreamReachable ? !(await upstreamReachable) : false;
-      trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
-      servedNote = offline ? ', served from the local cache, upstream unreachable' : ', through the local cache';
-      opts.caches?.pulled(candidate.cache, candidate.ref.path);
-    }
-    req.entry.action = candidate.kind === 'mirror' ? 'redirected' : 'fell back';
-    if (candidate.kind === 'mirror') await retagAfterPull(req, engine, plan, pull, candidate.ref, trace);
-    await start();
-    await respond.write(status(`pulled ${trace.original} from ${candidate.text}${servedNote}${describeFollowUps(trace)}`));
-    await respond.end();
-    ctx.updated();
-    return;
+    // Any candidate before this one (failed, skipped or unavailable) makes a pull of the original a fallback.
+    return pulled(run, candidate, candidate.ref, result.fetched, trace.candidates.length > 1, upstreamReachable);
   }
+  await nothingPulled(run, failures);
+}
 
+/** Pulls one candidate through the engine, relaying its progress (redacted) to the client. */
+async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Reference): Promise<CandidateResult> {
+  const { req, ctx, plan, pull, secrets, stream } = run;
+  const { engine, signal } = ctx;
+  const from = candidate.cache !== undefined ? ` from the ${cacheLabel(candidate.cache)}` : candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? ref.domain}` : ' from the original registry';
+  await stream.send(status(`pulling ${candidate.text}${from}`));
+  const progress = new ProgressReader();
+  const failed = (reason: string, httpStatus?: number): CandidateResult => ({ kind: 'failed', failure: { ref: candidate.text, reason: secrets.redact(reason), status: httpStatus } });
+  let before = new Set<string>();
+  // Set while the engine has not answered the candidate's request: a failure then is the engine's, not the mirror's.
+  let awaitingEngine = false;
+  try {
+    // Mirror-named tags the user already had are theirs: never removed by this pull.
+    if (candidate.kind === 'mirror' && plan.retag && !pull.ref.digest) {
+      awaitingEngine = true;
+      before = new Set(await mirrorTags(engine, versionPrefix(req), ref));
+      awaitingEngine = false;
+    }
+    const path = candidatePath(req, ref, pull.allTags);
+    // The inspector shows the request line as received and as the engine got it last.
+    req.entry.forwardedPath = redactTarget(path);
+    const headers = await candidateHeaders(req.head, candidate, run.opts, secrets);
+    awaitingEngine = true;
+    const res = await engine.request('POST', path, { headers, signal });
+    awaitingEngine = false;
+    if (res.status !== 200) {
+      let text = '';
+      for await (const chunk of res.body) text += chunk;
+      return failed(dockerErrorMessage(text), res.status);
+    }
+    await stream.start();
+    await relayProgress(run, res.body, progress);
+  } catch (err) {
+    if (signal.aborted) return { kind: 'abandoned' };
+    if (awaitingEngine) return { kind: 'engine silent', reason: secrets.redact((err as Error).message) };
+    return failed((err as Error).message);
+  } finally {
+    req.entry.progress = progress.summary();
+  }
+  if (progress.error) return failed(progress.error);
+  return { kind: 'pulled', fetched: { before, pulled: progress.pulledTags } };
+}
+
+/** Copies the engine's progress lines to the client, without its error lines (the next candidate may still work). */
+async function relayProgress(run: PullRun, body: NodeJS.ReadableStream, progress: ProgressReader): Promise<void> {
+  const { ctx, req, secrets } = run;
+  const relay = async (line: string, message: ProgressMessage | null) => {
+    if (message && (message.error || message.errorDetail)) return;
+    await ctx.respond.write(secrets.redact(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`));
+  };
+  let throttle = 0;
+  body.setEncoding('utf8');
+  for await (const chunk of body as AsyncIterable<string>) {
+    for (const { line, message } of progress.push(chunk)) await relay(line, message);
+    if (progress.error) break;
+    if (Date.now() - throttle > 250) {
+      throttle = Date.now();
+      req.entry.progress = progress.summary();
+      ctx.updated();
+    }
+  }
+  for (const { line, message } of progress.flush()) await relay(line, message);
+}
+
+/** The client left mid-pull: the pull failed, and the response is still finished so the connection can end. */
+async function abandoned(run: PullRun, attempt: CandidateAttempt): Promise<void> {
+  const { req, ctx } = run;
+  attempt.outcome = 'failed';
+  attempt.reason = 'the client went away';
   req.entry.action = 'failed';
-  const message = trace.engineError !== undefined
-    ? `the Docker engine did not answer (${trace.engineError}), so docker-caching could not pull ${familiarString(pull.ref)}: is Docker running?`
-    : `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match!)}): ` +
+  req.entry.error = 'the client closed the connection during the pull';
+  if (ctx.respond.started) await ctx.respond.end();
+  else await ctx.respond.json(500, { message: req.entry.error });
+}
+
+/** A candidate was pulled: name it as the original (a mirror pull), say where it came from, end the stream. */
+async function pulled(
+  run: PullRun, candidate: PlannedCandidate, ref: Reference, fetched: Fetched, afterOthers: boolean, upstreamReachable: Promise<boolean> | undefined,
+): Promise<void> {
+  const { req, ctx, trace } = run;
+  trace.source = candidate.text;
+  let servedNote = '';
+  if (candidate.cache !== undefined) {
+    const offline = upstreamReachable ? !(await upstreamReachable) : false;
+    trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
+    servedNote = offline ? ', served from the local cache, upstream unreachable' : ', through the local cache';
+    run.opts.caches?.pulled(candidate.cache, ref.path);
+  }
+  // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
+  req.entry.action = candidate.kind === 'mirror' ? 'redirected' : afterOthers ? 'fell back' : 'passed';
+  if (candidate.kind === 'mirror') await retagAfterPull(run, ref, fetched);
+  await run.stream.start();
+  await ctx.respond.write(status(`pulled ${trace.original} from ${candidate.text}${servedNote}${describeFollowUps(trace)}`));
+  await ctx.respond.end();
+  ctx.updated();
+}
+
+/** Every candidate failed: a Docker-style error naming the rule and each failure. */
+async function nothingPulled(run: PullRun, failures: Failure[]): Promise<void> {
+  const { req, ctx, plan, pull } = run;
+  req.entry.action = 'failed';
+  const message = run.trace.engineError !== undefined
+    ? `the Docker engine did not answer (${run.trace.engineError}), so docker-caching could not pull ${familiarString(pull.ref)}: is Docker running?`
+    : `docker-caching could not pull ${familiarString(pull.ref)} (${ruleLabel(plan.match)}): ` +
       (failures.length ? failures.map((f) => `${f.ref}: ${f.reason}`).join('; ') : 'no candidate could be tried') +
       (plan.candidates.some((c) => c.kind === 'original') ? '' : '; fallback to the original registry is off for this rule');
   req.entry.error = message;
-  if (!respond.started) {
+  if (!ctx.respond.started) {
     const last = failures[failures.length - 1]?.status;
-    await respond.json(last && last >= 400 ? last : 502, { message });
+    await ctx.respond.json(last && last >= 400 ? last : 502, { message });
   } else {
-    await respond.write(errorLine(message));
-    await respond.end();
+    await ctx.respond.write(errorLine(message));
+    await ctx.respond.end();
+  }
+}
+
+/**
+ * The client's one progress stream. Lines wait until a candidate's pull starts streaming,
+ * so a pull where nothing streamed can still answer with an HTTP error status.
+ */
+class ClientStream {
+  private readonly queued: string[] = [];
+
+  constructor(private readonly respond: InterceptContext['respond']) {}
+
+  async send(text: string): Promise<void> {
+    if (!this.respond.started) {
+      this.queued.push(text);
+      return;
+    }
+    await this.respond.write(text);
+  }
+
+  async start(): Promise<void> {
+    if (this.respond.started) return;
+    this.respond.writeHead(200, { 'Content-Type': 'application/json' });
+    for (const text of this.queued.splice(0)) await this.respond.write(text);
   }
 }
 
@@ -268,7 +348,7 @@ function versionPrefix(req: InterceptedRequest): string {
 
 const DROPPED_HEADERS = new Set(['x-registry-auth', 'content-length', 'transfer-encoding', 'connection', 'host', 'upgrade', 'keep-alive']);
 
-async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, opts: CredentialSource): Promise<Record<string, string>> {
+async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, opts: CredentialSource, secrets: PullSecrets): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
   for (const [k, v] of head.headers) if (!DROPPED_HEADERS.has(k.toLowerCase())) headers[k] = v;
   if (candidate.kind === 'original') {
@@ -276,16 +356,30 @@ async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, 
     if (auth) headers['X-Registry-Auth'] = auth;
   } else if (candidate.ref) {
     const creds = await credentialsFor(candidate.ref.domain, opts);
-    if (creds) headers['X-Registry-Auth'] = encodeRegistryAuth(creds);
+    if (creds) {
+      headers['X-Registry-Auth'] = encodeRegistryAuth(creds);
+      secrets.add(creds, headers['X-Registry-Auth']);
+    }
   }
   return headers;
 }
 
-/** Tags what came from the mirror with the original name and, unless kept, drops the mirror tag. */
-async function retagAfterPull(req: InterceptedRequest, engine: EngineClient, plan: PullPlan, pull: PullRequest, mirror: Reference, trace: RewriteTrace): Promise<void> {
+/** What one mirror pull fetched: the mirror-named tags present before it, and the tags the engine said it pulled. */
+interface Fetched {
+  before: Set<string>;
+  pulled: Set<string>;
+}
+
+/**
+ * Tags what this pull fetched from the mirror with the original name and, unless kept,
+ * drops the mirror tag. A mirror-named tag the user had before the pull is neither retagged
+ * (unless this pull fetched it) nor removed; one this pull did not fetch is never touched.
+ */
+async function retagAfterPull(run: PullRun, mirror: Reference, fetched: Fetched): Promise<void> {
+  const { req, ctx: { engine }, plan, pull, trace, secrets } = run;
   if (!plan.retag || pull.ref.digest) return; // a digest cannot be tagged; see digest-lookup.ts
   const prefix = versionPrefix(req);
-  const tags = pull.allTags ? await mirrorTags(engine, prefix, mirror) : [mirror.tag ?? 'latest'];
+  const tags = pull.allTags ? await fetchedTags(engine, prefix, mirror, fetched) : [mirror.tag ?? 'latest'];
   const originalName = nameString(pull.ref);
   for (const tag of tags) {
     const mirrorRef = `${nameString(mirror)}:${tag}`;
@@ -294,22 +388,29 @@ async function retagAfterPull(req: InterceptedRequest, engine: EngineClient, pla
     try {
       const res = await engine.call('POST', `${prefix}/images/${mirrorRef}/tag?repo=${encodeURIComponent(originalName)}&tag=${encodeURIComponent(tag)}`);
       retag.ok = res.status === 201 || res.status === 200;
-      if (!retag.ok) retag.error = dockerErrorMessage(res.text);
+      if (!retag.ok) retag.error = secrets.redact(dockerErrorMessage(res.text));
     } catch (err) {
-      retag.error = (err as Error).message;
+      retag.error = secrets.redact((err as Error).message);
     }
     // Only untag once the image has its original name: it must never be left nameless.
-    if (!retag.ok || plan.keepMirrorTag) continue;
+    if (!retag.ok || plan.keepMirrorTag || fetched.before.has(tag)) continue;
     const untag: FollowUp = { ref: mirrorRef, ok: false };
     trace.untag.push(untag);
     try {
       const res = await engine.call('DELETE', `${prefix}/images/${mirrorRef}?noprune=1`);
       untag.ok = res.status === 200;
-      if (!untag.ok) untag.error = dockerErrorMessage(res.text);
+      if (!untag.ok) untag.error = secrets.redact(dockerErrorMessage(res.text));
     } catch (err) {
-      untag.error = (err as Error).message;
+      untag.error = secrets.redact((err as Error).message);
     }
   }
+}
+
+/** The tags an all-tags pull fetched: those the engine named, or (an engine that names none) the tags that are new. */
+async function fetchedTags(engine: EngineClient, prefix: string, mirror: Reference, fetched: Fetched): Promise<string[]> {
+  const present = await mirrorTags(engine, prefix, mirror);
+  if (fetched.pulled.size > 0) return present.filter((tag) => fetched.pulled.has(tag));
+  return present.filter((tag) => !fetched.before.has(tag));
 }
 
 /** Every tag of the mirror repository now present locally (after an all-tags pull). */

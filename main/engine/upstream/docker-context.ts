@@ -1,9 +1,10 @@
 // Docker context integration through Docker's own files (honouring DOCKER_CONFIG and
 // DOCKER_CONTEXT): read the current context, switch docker commands to our proxy socket and
 // back. Never imports electron; never rewrites config.json except its `currentContext`.
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../atomic-write';
 
 /** The name of the context docker-caching creates for its proxy socket. */
 export const CONTEXT_NAME = 'docker-caching';
@@ -212,24 +213,11 @@ function writeDockerConfig(dir: string, config: Record<string, unknown>): void {
   writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, '\t'), 0o600);
 }
 
-/** Writes through a temp file and a rename in the same folder; follows a symlinked target and keeps its mode. */
+/** Writes atomically (atomic-write.ts), keeping an existing file's mode. */
 function writeFileAtomic(path: string, content: string, newFileMode: number): void {
-  let target = path;
-  let mode = newFileMode;
   try {
-    target = realpathSync(path);
-    mode = statSync(target).mode & 0o777;
+    writeFileAtomicSync(path, content, { mode: newFileMode, keepMode: true, folderMode: 0o755 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  mkdirSync(dirname(target), { recursive: true });
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, content, { mode });
-    chmodSync(temp, mode);
-    renameSync(temp, target);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw new Error(`cannot write ${target} (${(err as Error).message}): check that its folder is writable`, { cause: err });
+    throw new Error(`cannot write ${path} (${(err as Error).message}): check that its folder is writable`, { cause: err });
   }
 }
