@@ -262,7 +262,9 @@ export class CacheManager {
       const info = await this.inspectId(id);
       if (!info || !info.State.Running || info.State.Restarting) {
         await this.stopQuietly(id);
-        throw new CacheError(`its container stopped: ${fatalLine(logs) ?? `exit code ${info?.State.ExitCode ?? 'unknown'}`}`);
+        // Read again: the fatal line may have been written after the read above.
+        const last = await this.logs(id, since).catch(() => logs);
+        throw new CacheError(`its container stopped: ${fatalLine(last) ?? `exit code ${info?.State.ExitCode ?? 'unknown'}`}`);
       }
       if (Date.now() > settled && (await answers(port))) return;
       if (Date.now() > deadline) throw new CacheError(`its container did not start listening; last log lines: ${logs.trim().split('\n').slice(-3).join(' | ')}`);
