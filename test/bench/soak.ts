@@ -9,12 +9,13 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DOCKER_CLIS, docker, importBusyboxImage, removeFolder, startDockerd, startRegistry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
+import { freePort } from '../harness/cache-fixture';
 
 const RSS_GROWTH_LIMIT = 0.1;
 
@@ -35,17 +36,6 @@ function parseMinutes(argv: string[]): number {
   const value = at >= 0 ? Number(argv[at + 1]) : 5;
   if (!(value > 0)) throw new Error('usage: npm run soak -- --minutes N (N > 0)');
   return value;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // ---- one HTTP exchange over the proxy's socket ----

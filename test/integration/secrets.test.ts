@@ -41,6 +41,13 @@ function dockerConfig(host: string, user: string, password: string): string {
   return dir;
 }
 
+/**
+ * Whether the engine passed the registry's error text on. dockerd 20.10 does; dockerd 26 with
+ * the containerd image store asks with HEAD and passes on only the status, so there the echo
+ * cannot reach serve: that run proves nothing leaks, the classic-engine run proves the redaction.
+ */
+const engineRelaysRegistryText = (entry: LogEntry) => !/unexpected status from HEAD request/.test(entry.error ?? '');
+
 /** Every form of user:password a registry or the engine could hand back. */
 function forms(user: string, password: string, serveraddress: string): string[] {
   const pair = `${user}:${password}`;
@@ -79,7 +86,7 @@ describe('credentials a registry echoes', () => {
     expect(status).not.toBe(0);
     // The registry did get the credentials and did echo them, and the echo reached serve.
     expect(echo.seen.length).toBeGreaterThan(seenBefore);
-    expect(client).toContain('<redacted>');
+    if (engineRelaysRegistryText(entry)) expect(client).toContain('<redacted>');
     const text = formatLogLine(entry, 'text');
     expectNoSecret({ client, json: s.stdout(), text, stderr: s.stderr() }, forms(user, password, echo.address));
   });
@@ -94,7 +101,7 @@ describe('credentials a registry echoes', () => {
     const { client, status, entry } = await pullThrough(s, `${echo.address}/app:1`, { DOCKER_CONFIG: dockerConfig(echo.address, user, password) });
     expect(status).not.toBe(0);
     expect(entry.rewrite?.candidates.map((c) => c.kind)).toEqual(['mirror', 'original']);
-    expect(client).toContain('<redacted>');
+    if (engineRelaysRegistryText(entry)) expect(client).toContain('<redacted>');
     const text = formatLogLine(entry, 'text');
     expectNoSecret({ client, json: s.stdout(), text, stderr: s.stderr() }, forms(user, password, echo.address));
   });
@@ -105,12 +112,14 @@ describe('credentials a registry echoes', () => {
     const s = await startServe({ upstream: inject('dockerHost'), home, env: { DOCKER_CONFIG: dockerConfig(echo.address, 'u', 'forgery-pw') } });
     running.push(s);
     const { entry } = await pullThrough(s, `forged${process.pid}:1`);
-    expect(entry.error).toContain(FORGED_LINE);
     const text = formatLogLine(entry, 'text');
     expect(text.split('\n')).toHaveLength(1);
     // eslint-disable-next-line no-control-regex -- finding control characters is the point
     expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
-    expect(text).toContain(`\\n${FORGED_LINE}\\x1b[2J`);
+    if (engineRelaysRegistryText(entry)) {
+      expect(entry.error).toContain(FORGED_LINE);
+      expect(text).toContain(`\\n${FORGED_LINE}\\x1b[2J`);
+    }
   });
 });
 
