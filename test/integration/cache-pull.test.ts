@@ -4,8 +4,10 @@
 // explicit rules first, fallback with the reason when the cache cannot be used, hot reload,
 // simultaneous pulls, and a cache container removed by hand. Docker CLIs 28 and 20.10 and dockerode.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { startEngine } from '../../main/engine/start';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,5 +241,83 @@ describe('pulls through the local cache', () => {
     expect(cachedRepositories(host, HUB_CACHE)).toEqual([`library/${newer}`]);
     await until('the cache to run again', () => docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', HUB_CACHE]).trim() === 'running', 30_000);
     for (const name of [older, newer]) docker(host, ['rmi', `${name}:1`]);
+  });
+});
+
+describe('upstream credentials and the engine\'s view of its caches', () => {
+  const login = () => ({ user: inject('authMirrorUser'), password: inject('authMirrorPassword') });
+  const dockerConfigAt = (dir: string, registry: string) => {
+    mkdirSync(dir, { recursive: true });
+    const { user, password } = login();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }));
+    return dir;
+  };
+
+  it('without credentials a private image the cache cannot fetch falls back with the client\'s own login; with credentials: true the user\'s login goes to the cache container only', async () => {
+    const authRegistry = inject('authMirror');
+    const name = unique('private');
+    const ref = `${authRegistry}/library/${name}:1`;
+    const pushConfig = dockerConfigAt(join(mkdtempSync(join(tmpdir(), 'dc-cache-cfg-')), 'docker'), authRegistry);
+    dirs.push(pushConfig);
+    importBusyboxImage(host, ref, ref);
+    docker(host, ['push', ref], { env: { DOCKER_CONFIG: pushConfig } });
+    docker(host, ['rmi', ref]);
+    const port = await freePort();
+    const configFor = (credentials: boolean) => cacheConfigText({ image, registries: { [authRegistry]: { port, remote: `http://${authRegistry}` } } })
+      .replace(`{port: ${port}, remote: "http://${authRegistry}"}`, `{port: ${port}, remote: "http://${authRegistry}", credentials: ${credentials}}`);
+
+    // Without credentials the cache is refused upstream; the client's own login pulls the original.
+    const without = await serveWith(configFor(false));
+    docker(without.host, ['pull', ref], { env: { DOCKER_CONFIG: pushConfig } });
+    const fellBack = await without.waitForEntry((e) => e.route === 'pull');
+    expect(fellBack.action).toBe('fell back');
+    expect(fellBack.rewrite?.cache?.outcome).toBe('failed');
+    docker(host, ['rmi', ref]);
+    await without.stop();
+    removeCaches(host, [cacheName(authRegistry)]);
+
+    // With credentials: true, serve's user's login goes into the cache container's environment
+    // (Distribution 2.8's proxy uses it only with registries that answer with a Bearer
+    // challenge, as Docker Hub, ghcr.io and quay.io do; this test registry asks for Basic, so
+    // the client's own login still pulls the original here).
+    const withCreds = await serveWith(configFor(true));
+    dockerConfigAt(join(withCreds.home, '.docker'), authRegistry);
+    docker(withCreds.host, ['pull', ref], { env: { DOCKER_CONFIG: pushConfig } });
+    await withCreds.waitForEntry((e) => e.route === 'pull');
+    expect(docker(host, ['container', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', cacheName(authRegistry)])).toContain(`REGISTRY_PROXY_USERNAME=${login().user}`);
+    // Never in the log, the labels or serve's output.
+    expect(withCreds.stdout() + withCreds.stderr()).not.toContain(login().password);
+    expect(docker(host, ['container', 'inspect', '--format', '{{json .Config.Labels}}', cacheName(authRegistry)])).not.toContain(login().password);
+    docker(host, ['rmi', ref]);
+    removeCaches(host, [cacheName(authRegistry)]);
+  });
+
+  it('reports each cache\'s state and size in the engine status, and clears them', async () => {
+    const name = publishOnUpstream('status');
+    const dir = mkdtempSync(join(tmpdir(), 'dc-cache-engine-'));
+    dirs.push(dir);
+    const { port, text } = await hubCacheConfig();
+    writeFileSync(join(dir, 'config.yaml'), text);
+    const engine = await startEngine({ configPath: join(dir, 'config.yaml'), listen: join(dir, 'd.sock'), upstream: host, env: {}, home: dir });
+    try {
+      await until('the first cache status', () => engine.status().cache !== undefined);
+      expect(engine.status().cache?.registries).toEqual([
+        { registry: 'docker.io', port, state: 'not started', container: null, sizeBytes: null, remote: `http://${upstream.address}` },
+      ]);
+      // Asynchronously: the engine answers from this same process.
+      await promisify(execFile)('docker', ['pull', `${name}:1`], { env: { ...process.env, DOCKER_HOST: `unix://${join(dir, 'd.sock')}` } });
+      await until('the cache to show as running with a size', () => {
+        const r = engine.status().cache?.registries[0];
+        return r?.state === 'running' && (r.sizeBytes ?? 0) > 0;
+      }, 30_000);
+      await until('the pull counted as from the cache', () => engine.status().counters.fromCache === 1);
+      await engine.clearCache();
+      expect(containerNames()).not.toContain(HUB_CACHE);
+      expect(docker(host, ['volume', 'ls', '--format', '{{.Name}}'])).not.toContain(HUB_CACHE);
+      await until('the cleared state', () => engine.status().cache?.registries[0]?.state === 'not started');
+      docker(host, ['rmi', `${name}:1`]);
+    } finally {
+      await engine.stop();
+    }
   });
 });

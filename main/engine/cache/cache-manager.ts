@@ -3,6 +3,7 @@
 // stopped, cleared, measured, and kept under `maxSize` by evicting the least recently pulled
 // repositories. Never touches a container or volume without our labels, whatever its name,
 // and never pulls its own image through a cache (its requests go to the engine directly).
+import { connect } from 'node:net';
 import type { CacheSettings, CachedRegistry } from '../../../shared/config/cache-schema';
 import { cachedRegistries, maxSizeBytes } from '../../../shared/config/cache-schema';
 import { nameString, parseNormalizedNamed } from '../../../shared/reference';
@@ -245,21 +246,27 @@ export class CacheManager {
       await this.stopQuietly(container.Id);
       throw new CacheError(`its container does not start: ${dockerErrorMessage(started.text)}`);
     }
-    await this.waitListening(container.Id);
+    await this.waitListening(container.Id, entry.port);
   }
 
   // Distribution says "listening on ADDRESS" once it serves; a fatal start (a taken port) exits.
-  private async waitListening(id: string): Promise<void> {
+  // Where the engine is local, its port answering while the container runs says so too.
+  private async waitListening(id: string, port: number): Promise<void> {
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 20_000);
     const since = sinceStart((await this.inspectId(id))?.State.StartedAt);
+    // A registry that cannot bind its port exits at once: trust the port only after this.
+    const settled = Date.now() + 2_000;
     for (;;) {
       const logs = await this.logs(id, since);
       if (/listening on/.test(logs)) return;
       const info = await this.inspectId(id);
       if (!info || !info.State.Running || info.State.Restarting) {
         await this.stopQuietly(id);
-        throw new CacheError(`its container stopped: ${fatalLine(logs) ?? `exit code ${info?.State.ExitCode ?? 'unknown'}`}`);
+        // Read again: the fatal line may have been written after the read above.
+        const last = await this.logs(id, since).catch(() => logs);
+        throw new CacheError(`its container stopped: ${fatalLine(last) ?? `exit code ${info?.State.ExitCode ?? 'unknown'}`}`);
       }
+      if (Date.now() > settled && (await answers(port))) return;
       if (Date.now() > deadline) throw new CacheError(`its container did not start listening; last log lines: ${logs.trim().split('\n').slice(-3).join(' | ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -379,6 +386,20 @@ export class CacheManager {
     this.locks.set(registry, next);
     return next;
   }
+}
+
+/** Whether something accepts connections at 127.0.0.1:port here. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 function jsonBody(value: unknown): { headers: Record<string, string>; body: string } {
