@@ -18,6 +18,7 @@ import { engineUnreachableMessage } from '../upstream/engine-client';
 import { ClientResponder } from './client-responder';
 import { CONTINUE, dockerError, type ResponseShape } from './docker-error';
 import type { InterceptOutcome, Interceptor, ProxyOptions } from './proxy';
+import { nextReadBuffer, SMALL_READ_BUFFER } from './read-buffer';
 
 /**
  * head: reading request heads (idle or mid-head); body: forwarding a request body;
@@ -43,7 +44,6 @@ const NEXT: Record<ConnectionState, readonly ConnectionState[]> = {
 export const MAX_INTERCEPTED_BODY = 8 << 20;
 /** What a paused request reader may hold before the client socket is paused too. */
 const MAX_HELD_BYTES = 64 * 1024;
-const READ_BUFFER_SIZE = 64 * 1024;
 /**
  * write() returns false for any chunk over the high-water mark even when the kernel took it
  * at once; with the default 16 KiB every 64 KiB read of a stream would pause and resume the
@@ -53,12 +53,6 @@ export const HIGH_WATER_MARK = 512 * 1024;
 /** A stream option net.connect passes on to the socket; its types leave it out. */
 const STREAM_OPTIONS: object = { highWaterMark: HIGH_WATER_MARK };
 
-/**
- * One read buffer serves every engine socket: each read's callback runs to completion (the
- * bytes are written on to the client) before any other socket is read. Only when a write
- * could not complete, and the client socket still holds the slice, is it replaced.
- */
-let sharedReadBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
 
 interface Exchange {
   entry: LogDetail;
@@ -490,15 +484,18 @@ export class ProxyConnection {
       onEnd: () => this.onResponseEnd(),
     });
     this.responseReader = reader;
+    let readBuffer = Buffer.allocUnsafe(SMALL_READ_BUFFER);
     const upstream = connect({
       ...connectOptions(address),
       ...STREAM_OPTIONS,
       allowHalfOpen: true,
+      // Node asks for the next read's buffer right after this callback, so a buffer that a
+      // queued client write still holds is never read into again (read-buffer.ts).
       onread: {
-        buffer: () => sharedReadBuffer,
+        buffer: () => readBuffer,
         callback: (n: number, buf: Uint8Array) => {
           this.guard(() => this.onUpstreamData(upstream, reader, Buffer.from(buf.buffer, buf.byteOffset, n)));
-          if (this.client.writableLength > 0) sharedReadBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+          readBuffer = nextReadBuffer(readBuffer, n, this.client.writableLength > 0);
           return true;
         },
       },
