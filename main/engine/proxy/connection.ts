@@ -484,7 +484,7 @@ export class ProxyConnection {
       onEnd: () => this.onResponseEnd(),
     });
     this.responseReader = reader;
-    let readBuffer = Buffer.allocUnsafe(SMALL_READ_BUFFER);
+    let readBuffer: Buffer = Buffer.allocUnsafe(SMALL_READ_BUFFER);
     const upstream = connect({
       ...connectOptions(address),
       ...STREAM_OPTIONS,
