@@ -4,7 +4,7 @@
 // A deleted rule is kept until the next edit so it can be put back; a new rule asks for focus.
 import type { StateCreator } from 'zustand';
 import { type Config, type Rule } from '../../shared/config/schema';
-import type { ConfigState } from '../../shared/ipc';
+import type { ConfigState, Result } from '../../shared/ipc';
 import { invoke } from '../api';
 import { cloneConfig, inserted, moved, newBlockRule, newMirrorRule, removed, replaced, sameData, type RuleKind } from '../rules/draft';
 import { draftIssues } from '../rules/validation';
@@ -88,15 +88,10 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     }));
   };
 
-  const saveAgainst = async (baseRevision: number): Promise<boolean> => {
-    const { draft } = get();
-    if (!draft) return false;
-    if (draftIssues(draft).length > 0) {
-      set({ saveAttempted: true });
-      return false;
-    }
+  /** Sends a write to main; on success the written config becomes saved and draft alike. */
+  const commit = async (write: () => Promise<Result<ConfigState>>): Promise<boolean> => {
     set({ saving: true, saveError: null });
-    const result = await invoke('config.save', { config: draft, baseRevision });
+    const result = await write();
     set({ saving: false });
     if (!result.ok) {
       set({ saveError: result.error });
@@ -105,6 +100,16 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     adopt(result.value);
     announceSaved();
     return true;
+  };
+
+  const saveAgainst = async (baseRevision: number): Promise<boolean> => {
+    const { draft } = get();
+    if (!draft) return false;
+    if (draftIssues(draft).length > 0) {
+      set({ saveAttempted: true });
+      return false;
+    }
+    return commit(() => invoke('config.save', { config: draft, baseRevision }));
   };
 
   return {
@@ -171,16 +176,7 @@ export const createConfigSlice: StateCreator<AppState, [], [], ConfigSlice> = (s
     replaceInvalidFile: async () => {
       const { draft } = get();
       if (!draft) return false;
-      set({ saving: true, saveError: null });
-      const result = await invoke('config.replaceInvalidFile', { rules: draft.rules });
-      set({ saving: false });
-      if (!result.ok) {
-        set({ saveError: result.error });
-        return false;
-      }
-      adopt(result.value);
-      announceSaved();
-      return true;
+      return commit(() => invoke('config.replaceInvalidFile', { rules: draft.rules }));
     },
     duplicateRule: (index) => {
       const { draft, ruleKeys } = get();

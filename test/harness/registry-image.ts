@@ -4,7 +4,7 @@
 // storage at /var/lib/registry, port 5000, `registry serve` by default. The local cache's
 // tests set `cache.image` to it.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -41,7 +41,9 @@ export function buildRegistryImage(host: string, name: string): string {
   try {
     const copy = (from: string, to: string) => {
       mkdirSync(join(root, dirname(to)), { recursive: true });
-      cpSync(from, join(root, to), { dereference: true });
+      // The file a link (or a linked folder, as /lib64) leads to; Node 24's cpSync takes
+      // /lib64/ld-linux-x86-64.so.2 for a folder when asked to dereference.
+      copyFileSync(realpathSync(from), join(root, to));
     };
     copy(REGISTRY_BINARY, '/bin/registry');
     for (const lib of linkedLibraries(REGISTRY_BINARY)) copy(lib, lib);
