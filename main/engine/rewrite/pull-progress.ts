@@ -47,12 +47,15 @@ export class ProgressReader {
   }
 
   private take(line: string): { line: string; message: ProgressMessage | null } {
-    let message: ProgressMessage;
+    let parsed: unknown;
     try {
-      message = JSON.parse(line) as ProgressMessage;
+      parsed = JSON.parse(line);
     } catch {
       return { line, message: null };
     }
+    // `null`, numbers and arrays are valid JSON but no progress message.
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { line, message: null };
+    const message = parsed as ProgressMessage;
     if (message.error || message.errorDetail) {
       this.error ??= message.errorDetail?.message || message.error || 'unknown error';
     } else {
