@@ -43,6 +43,21 @@ interface Link {
   addr_info?: { family: string; local: string; prefixlen: number }[];
 }
 
+/** The first 10.X.Y of 10.200-249.X.0/24 no interface has an address in, searched from a start the name gives. */
+function freeSubnet(name: string): string {
+  const links = JSON.parse(ip(['-j', '-4', 'addr', 'show'])) as Link[];
+  const taken = new Set(links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local.split('.').slice(0, 3).join('.'))));
+  const SUBNETS = 50 * 256;
+  // Started from the pid and letter, so two runs at once seldom even try the same one.
+  const start = (process.pid * 31 + name.charCodeAt(name.length - 1) * 997) % SUBNETS;
+  for (let i = 0; i < SUBNETS; i++) {
+    const k = (start + i) % SUBNETS;
+    const candidate = `10.${200 + Math.floor(k / 256)}.${k % 256}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+  throw new Error('no free /24 in 10.200.0.0-10.249.255.0 for a private bridge');
+}
+
 /** Bridges named by a test run whose process is gone. */
 function removeStale(links: Link[]): void {
   for (const { ifname } of links) {
@@ -57,28 +72,21 @@ function removeStale(links: Link[]): void {
   }
 }
 
-let made = 0;
-
 /** Makes a bridge `dcb<pid><a-z>` on a free 10.X.Y.0/24, up, with the host at .1. */
 export function createPrivateBridge(): PrivateBridge {
-  if (made >= 26) throw new Error('this process already made 26 private bridges');
-  const tag = String.fromCharCode(97 + made++);
-  const name = `dcb${process.pid}${tag}`;
-  if (name.length > 15) throw new Error(`bridge name ${name} is longer than 15 characters`);
-  const links = JSON.parse(ip(['-j', 'addr', 'show'])) as Link[];
-  removeStale(links);
-  const taken = new Set(links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local.split('.').slice(0, 3).join('.'))));
-  // 10.200.0.0-10.249.255.0: started from the pid, so two runs at once seldom try the same one.
-  const SUBNETS = 50 * 256;
-  const start = (process.pid * 31 + tag.charCodeAt(0)) % SUBNETS;
-  let prefix: string | undefined;
-  for (let i = 0; i < SUBNETS && prefix === undefined; i++) {
-    const k = (start + i) % SUBNETS;
-    const candidate = `10.${200 + Math.floor(k / 256)}.${k % 256}`;
-    if (!taken.has(candidate)) prefix = candidate;
+  removeStale(JSON.parse(ip(['-j', 'link', 'show'])) as Link[]);
+  // The first free letter: each vitest project loads this module afresh in one process.
+  let name: string | undefined;
+  for (let letter = 0; letter < 26 && name === undefined; letter++) {
+    const candidate = `dcb${process.pid}${String.fromCharCode(97 + letter)}`;
+    try {
+      ip(['link', 'add', candidate, 'type', 'bridge']);
+      name = candidate;
+    } catch (err) {
+      if (!/File exists/.test((err as Error).message)) throw err;
+    }
   }
-  if (prefix === undefined) throw new Error('no free /24 in 10.200.0.0-10.249.255.0 for a private bridge');
-  ip(['link', 'add', name, 'type', 'bridge']);
+  if (name === undefined) throw new Error(`this process already has 26 private bridges (dcb${process.pid}a-z)`);
   const remove = () => {
     try {
       ip(['link', 'del', name]);
@@ -86,7 +94,9 @@ export function createPrivateBridge(): PrivateBridge {
       if (!/Cannot find device/.test((err as Error).message)) console.warn((err as Error).message);
     }
   };
+  let prefix: string;
   try {
+    prefix = freeSubnet(name);
     ip(['addr', 'add', `${prefix}.1/24`, 'dev', name]);
     ip(['link', 'set', name, 'up']);
   } catch (err) {
