@@ -25,7 +25,7 @@ function ip(args: string[]): string {
     return execFileSync(IP, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`ip ${args.join(' ')} failed: ${stderr || (err as Error).message}`);
+    throw new Error(`ip ${args.join(' ')} failed: ${stderr || (err as Error).message}`, { cause: err });
   }
 }
 

@@ -114,7 +114,7 @@ export async function startDockerd(insecureRegistries: string[], kind: EngineKin
     bridge = network === 'bridge' ? createPrivateBridge() : undefined;
   } catch (err) {
     removeFolder(dir);
-    throw new Error(`the test engine's private bridge cannot be made here: ${(err as Error).message}`);
+    throw new Error(`the test engine's private bridge cannot be made here: ${(err as Error).message}`, { cause: err });
   }
   const args = [
     '--host', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'),
@@ -151,7 +151,7 @@ export async function startDockerd(insecureRegistries: string[], kind: EngineKin
   } catch (err) {
     const tail = readFileSync(log.path, 'utf8').trim().split('\n').slice(-5).join('\n  ');
     await stop();
-    throw new Error(`${(err as Error).message}; its last log lines:\n  ${tail}`);
+    throw new Error(`${(err as Error).message}; its last log lines:\n  ${tail}`, { cause: err });
   }
   const info = bridge ? { name: bridge.name, gateway: bridge.gateway, subnet: bridge.subnet } : undefined;
   return { pid: child.pid!, dir, socket, host, kind, ...(info ? { bridge: info } : {}), stop };
