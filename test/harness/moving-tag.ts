@@ -38,7 +38,7 @@ async function getManifest(registry: string, repo: string, tag: string): Promise
 }
 
 async function putManifest(registry: string, repo: string, tag: string, manifest: Manifest): Promise<void> {
-  const res = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, { method: 'PUT', headers: { 'Content-Type': manifest.type }, body: manifest.body });
+  const res = await fetch(`http://${registry}/v2/${repo}/manifests/${tag}`, { method: 'PUT', headers: { 'Content-Type': manifest.type }, body: new Uint8Array(manifest.body) });
   if (res.status !== 201) throw new Error(`PUT manifest ${repo}:${tag} to ${registry}: HTTP ${res.status} ${await res.text()}`);
 }
 
