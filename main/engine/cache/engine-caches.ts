@@ -78,7 +78,7 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    ensure: (registry) => manager.ensure(registry),
+    ensure: (registry) => manager.use(registry),
     upstreamReachable: (registry) => manager.upstreamReachable(registry),
     pulled(registry, repository) {
       manager.recordPull(registry, repository).then(
