@@ -292,7 +292,7 @@ async function pulled(
     trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
     const told = await tellServed(served, offline);
     if (told) trace.cache.served = told;
-    servedNote = told ? `, ${cacheServedText(told, offline)}` : offline ? ', served from the local cache, upstream unreachable' : ', through the local cache';
+    servedNote = told ? `, ${cacheServedText(told, offline)}` : ', through the local cache';
     run.opts.caches?.pulled(candidate.cache, ref.path);
   }
   await run.stream.start();
