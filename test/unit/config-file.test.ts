@@ -85,6 +85,14 @@ describe('loading the config file', () => {
     expect(read.ok ? undefined : read.problem.message).toMatch(/^the config file is 1\d\.\d MB, over the limit of 1 MB; it was not read/);
   });
 
+  it('refuses a socket group in a config read on Windows, with the file and line', async () => {
+    const file = path.join(dir, 'config.yaml');
+    await fs.writeFile(file, 'version: 1\ngroup: docker\n');
+    const onWindows = await loadConfigFile(file, 'win32');
+    expect(onWindows.ok ? undefined : onWindows.problem).toMatchObject({ file, line: 2, field: 'group', message: expect.stringMatching(/^cannot be applied on Windows: /) });
+    expect((await loadConfigFile(file, 'linux')).ok).toBe(true);
+  });
+
   it('reads a file just at the size limit', async () => {
     const file = path.join(dir, 'config.yaml');
     await fs.writeFile(file, sample + '#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(sample) - 1) + '\n');
