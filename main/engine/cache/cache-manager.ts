@@ -257,7 +257,9 @@ export class CacheManager {
   // Distribution says "listening on ADDRESS" once it serves; a fatal start (a taken port) exits.
   // Where the engine is local, its port answering while the container runs says so too.
   private async waitListening(id: string, port: number): Promise<void> {
-    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 20_000);
+    // A minute: Distribution took over 20 s to listen on a loaded 2-core machine; a container
+    // that cannot start exits and is caught at once, so only a silent hang waits this long.
+    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 60_000);
     const since = sinceStart((await this.inspectId(id))?.State.StartedAt);
     // A registry that cannot bind its port exits at once: trust the port only after this.
     const settled = Date.now() + 2_000;
