@@ -137,7 +137,7 @@ export async function cacheBench(): Promise<string> {
   return lines.join('\n') + steps;
 }
 
-const STEPS: PullStep['step'][] = ['cache ready', 'tags listed', 'engine answered', 'pulled', 'tagged', 'untagged', 'answered'];
+const STEPS: PullStep['step'][] = ['cache ready', 'cache counters read', 'tags listed', 'engine answered', 'pulled', 'tagged', 'untagged', 'answered'];
 
 /** The median time of each step of the given pulls through serve, from their traces in serve's log. */
 async function pullSteps(serve: Serve, originals: string[]): Promise<string> {
