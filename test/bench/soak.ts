@@ -117,6 +117,12 @@ function expectStatus(what: string, answer: Answer, status: number): void {
 // ---- the traffic ----
 interface Op { name: string; pauseMs: number; run(): Promise<void> }
 
+/** `--node-args "--a --b"`: V8/Node options for serve (diagnosis, e.g. `--single-threaded`). */
+function serveNodeArgs(): string[] {
+  const at = process.argv.indexOf('--node-args');
+  return at >= 0 ? (process.argv[at + 1] ?? '').split(' ').filter(Boolean) : [];
+}
+
 /** `--only a,b`: just the ops whose names contain one of these (to find which one leaks). */
 function parseOnly(argv: string[]): string[] {
   const at = argv.indexOf('--only');
@@ -398,7 +404,7 @@ async function main(): Promise<void> {
     writeFileSync(config, `version: 1\nrules:\n  - from: docker.io\n    to: [${registry.address}]\n`);
     const probePath = join(root, 'probe.cjs');
     writeFileSync(probePath, PROBE);
-    const serve = await startServe({ upstream: dockerd.host, config, quiet: true, nodeArgs: ['--expose-gc', '--require', probePath], ipc: true });
+    const serve = await startServe({ upstream: dockerd.host, config, quiet: true, nodeArgs: ['--expose-gc', '--require', probePath, ...serveNodeArgs()], ipc: true });
     cleanups.push(async () => void (await serve.stop()));
     let servedAlive = true;
     const alive = () => {
