@@ -1,7 +1,8 @@
 // The pull rewrite never deletes or renames an image the user did not pull through it, on
 // the real dockerd and registries: a mirror that is the original itself, `docker pull -a`
-// beside the user's own mirror-named tags, 20 parallel pulls of one image, and a pull the
-// client abandons (a registry that never answers keeps it in flight).
+// beside the user's own mirror-named tags, 20 parallel pulls of one image (also while the
+// mirror's tag moves between two images), and a pull the client abandons (a registry that
+// never answers keeps it in flight).
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { docker, importBusyboxImage, publishImage } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
+import { startMovingTag } from '../harness/moving-tag';
 import type { LogEntry } from '../../shared/log';
 
 let host: string;
@@ -98,6 +100,43 @@ describe('images that are not ours', () => {
     await until('all 20 pulls to be logged', () => finished().length === 20);
     const entries = finished();
     expect(entries.every((e) => e.action === 'redirected' && e.rewrite!.retag.every((t) => t.ok) && e.rewrite!.untag.every((t) => t.ok))).toBe(true);
+  });
+
+  it('20 parallel pulls of one image while the mirror tag moves meanwhile leave the last pulled image tagged and no mirror-named <none> digest reference', async () => {
+    const base = unique('move');
+    const repo = `library/${base}`;
+    // Two images in the mirror's repository; their ids as this engine names them, then gone from it.
+    const imageIds = new Map<string, string>();
+    for (const marker of ['a', 'b']) {
+      const digest = publishImage(host, `${mirror}/${repo}:${marker}`, `moving ${marker}`);
+      docker(host, ['pull', `${mirror}/${repo}@${digest}`]);
+      imageIds.set(digest, docker(host, ['image', 'inspect', '--format', '{{.Id}}', `${mirror}/${repo}@${digest}`]).trim());
+      docker(host, ['rmi', `${mirror}/${repo}@${digest}`]);
+    }
+    // The mirror as the engine sees it: `repo:1` moves to the other image each time it is resolved.
+    const moving = await startMovingTag(mirror, repo, '1', ['a', 'b']);
+    try {
+      const mirrorName = `${moving.address}/${repo}`;
+      const s = await serveWith(`version: 1\nrules:\n  - from: docker.io/library\n    to: ${moving.address}/library\n    fallback: false\n`);
+      let logged = 0;
+      for (let round = 1; round <= 5; round++) {
+        const results = await Promise.all(Array.from({ length: 20 }, () => dockerAsync(s, ['pull', `${base}:1`]).done));
+        expect(results.filter((r) => r.code !== 0).map((r) => r.output), `round ${round}`).toEqual([]);
+        expect(results.filter((r) => /No such image|failed:/.test(r.output)).map((r) => r.output), `round ${round}`).toEqual([]);
+        expect(new Set(moving.resolved).size, 'the tag moved between the two images').toBe(2);
+        // The tag names the image the last resolution gave, and no mirror-named reference is left.
+        expect(tagsOf(base), `round ${round}`).toEqual(['1']);
+        const last = moving.resolved[moving.resolved.length - 1]!;
+        expect(docker(host, ['image', 'inspect', '--format', '{{.Id}}', `${base}:1`]).trim(), `round ${round}`).toBe(imageIds.get(last));
+        expect(digestRefsOf(mirrorName), `round ${round}`).toEqual([]);
+        logged += 20;
+        await until(`the ${logged} pulls to be logged`, () => s.entries.filter((e) => e.route === 'pull' && !e.pending).length === logged);
+      }
+      const entries = s.entries.filter((e) => e.route === 'pull');
+      expect(entries.filter((e) => e.action !== 'redirected' || !e.rewrite!.retag.every((t) => t.ok) || !e.rewrite!.untag.every((t) => t.ok))).toEqual([]);
+    } finally {
+      await moving.stop();
+    }
   });
 
   it('a redirected pull the client abandons is logged as failed, not passed', async () => {
