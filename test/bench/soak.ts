@@ -21,12 +21,13 @@ import { freePort } from '../harness/cache-fixture';
 
 const RSS_GROWTH_LIMIT = 0.1;
 
-// Loaded into serve with --require: answers 'measure' over the IPC channel after two full GCs
-// with process.memoryUsage() and V8's new-space size (the young generation grows under load).
+// Loaded into serve with --require: answers 'measure' (after two full GCs) or 'peek' (as things
+// are: a forced GC under load would change what it measures) over the IPC channel with
+// process.memoryUsage() and V8's new-space size (the young generation grows under load).
 const PROBE = `
 process.on('message', (m) => {
-  if (m !== 'measure') return;
-  global.gc(); global.gc();
+  if (m !== 'measure' && m !== 'peek') return;
+  if (m === 'measure') { global.gc(); global.gc(); }
   const mem = process.memoryUsage();
   const newSpace = require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
   process.send({ ...mem, newSpace: newSpace ? newSpace.space_size : 0, resources: process.getActiveResourcesInfo() });
@@ -234,14 +235,14 @@ class Traffic {
 }
 
 // ---- measuring serve ----
-function probe(serve: Serve): Promise<Probe> {
+function probe(serve: Serve, what: 'measure' | 'peek'): Promise<Probe> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('serve did not answer the probe in 10 s')), 10_000);
     serve.child.once('message', (m) => {
       clearTimeout(timer);
       resolve(m as Probe);
     });
-    serve.child.send('measure');
+    serve.child.send(what);
   });
 }
 
@@ -318,12 +319,12 @@ async function measure(serve: Serve): Promise<Figures> {
     fds = now;
   }
   await sleep(Math.max(0, quietUntil - Date.now()));
-  return snapshot(serve);
+  return snapshot(serve, 'measure');
 }
 
-/** The figures now, traffic or not (the per-minute checkpoints). */
-async function snapshot(serve: Serve): Promise<Figures> {
-  const { resources, ...memory } = await probe(serve);
+/** The figures now: after GC ('measure'), or under load as they are ('peek', the per-minute lines). */
+async function snapshot(serve: Serve, what: 'measure' | 'peek'): Promise<Figures> {
+  const { resources, ...memory } = await probe(serve, what);
   const byType: Record<string, number> = {};
   for (const r of resources) byType[r] = (byType[r] ?? 0) + 1;
   return { ...memory, ...pages(serve.child.pid!), fds: fdCount(serve.child.pid!), fdKinds: fdKinds(serve.child.pid!), handles: resources.length, byType };
@@ -428,7 +429,7 @@ async function main(): Promise<void> {
       alive();
       if (!servedAlive) break;
       const so = [...traffic.counts.values()].reduce((n, c) => n + c.ok, 0);
-      console.log(`soak: ${Math.round((endAt - Date.now()) / 60_000)} min left, ${so} ops done, ${memoryLine(await snapshot(serve))}`);
+      console.log(`soak: ${Math.round((endAt - Date.now()) / 60_000)} min left, ${so} ops done, ${memoryLine(await snapshot(serve, 'peek'))}`);
     }
     await traffic.pause();
     await traffic.stop();
