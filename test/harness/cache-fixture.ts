@@ -22,12 +22,12 @@ export function registryImage(host: string): string {
   return REGISTRY_IMAGE;
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
+/** A TCP port free on `host` (127.0.0.1 unless given) right now. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
@@ -40,14 +40,16 @@ export interface CacheConfigOptions {
   registries: Record<string, { port: number; remote: string }>;
   maxSize?: string;
   enabled?: boolean;
+  /** `host` unless given: the bridge needs an engine with one (and an upstream it can reach). */
+  network?: 'host' | 'bridge';
   rules?: string;
 }
 
 const DEFAULT_REGISTRIES = ['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io', 'gcr.io', 'public.ecr.aws', 'mcr.microsoft.com'];
 
-/** Config text caching only the given registries, in the host network (the test engine has no bridge). */
+/** Config text caching only the given registries, in the host network unless told otherwise. */
 export function cacheConfigText(opts: CacheConfigOptions): string {
-  const lines = ['version: 1', ...(opts.rules ? [opts.rules] : []), 'cache:', `  enabled: ${opts.enabled ?? true}`, `  image: ${opts.image}`, '  network: host'];
+  const lines = ['version: 1', ...(opts.rules ? [opts.rules] : []), 'cache:', `  enabled: ${opts.enabled ?? true}`, `  image: ${opts.image}`, `  network: ${opts.network ?? 'host'}`];
   if (opts.maxSize) lines.push(`  maxSize: ${opts.maxSize}`);
   lines.push('  registries:');
   for (const registry of DEFAULT_REGISTRIES) if (!(registry in opts.registries)) lines.push(`    ${registry}: false`);

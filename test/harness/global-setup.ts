@@ -1,6 +1,7 @@
 // One private real dockerd and three Distribution registries per integration project: a
 // mirror, a registry playing "the original" upstream (not Docker Hub), and a mirror that
-// requires a login. The `integration` project runs on dockerd 20.10 (classic image store),
+// requires a login. The dockerd has a bridge of its own (bridge-network containers, ports
+// published on 127.0.0.1 by docker-proxy; no iptables). The `integration` project runs on dockerd 20.10 (classic image store),
 // `integration-containerd` on dockerd 26.1 with the containerd image store. Ports are picked
 // per run and project so runs cannot collide. A missing engine, CLI or service fails the run
 // with its name (test/harness/requirements.ts), never a skip.
@@ -22,6 +23,8 @@ declare module 'vitest' {
     authMirror: string;
     authMirrorUser: string;
     authMirrorPassword: string;
+    /** The host's address on the engine's own bridge: containers on the bridge reach the host here. */
+    bridgeGateway: string;
   }
 }
 
@@ -49,7 +52,8 @@ export default async function setup(project: TestProject) {
     await Promise.allSettled(registries.map((r) => r.stop()));
     rmSync(htpasswdDir, { recursive: true, force: true });
   };
-  const dockerd = await startDockerd(registries.map((r) => r.address), kind).catch(async (err: unknown) => {
+  // With a bridge of its own, so the cache's default `network: bridge` is tested too.
+  const dockerd = await startDockerd(registries.map((r) => r.address), kind, 'bridge').catch(async (err: unknown) => {
     await stopRegistries();
     throw err;
   });
@@ -62,6 +66,7 @@ export default async function setup(project: TestProject) {
   project.provide('authMirror', authMirror!.address);
   project.provide('authMirrorUser', user);
   project.provide('authMirrorPassword', password);
+  project.provide('bridgeGateway', dockerd.bridge!.gateway);
 
   return async () => {
     try {

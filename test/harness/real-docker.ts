@@ -17,14 +17,17 @@ export interface Dockerd extends RunningProcess {
   socket: string;
   host: string;
   kind: EngineKind;
+  /** The engine's own bridge (`network: 'bridge'`): containers reach the host at its gateway. */
+  bridge?: { name: string; gateway: string; subnet: string };
 }
 
 export interface Registry extends RunningProcess {
-  /** `127.0.0.1:PORT` */
+  /** `127.0.0.1:PORT`, or `HOST:PORT` for another listen address */
   address: string;
 }
 
 import { DOCKER_CLIS, DOCKER26_ROOT } from './requirements';
+import { createPrivateBridge, type PrivateBridge } from './private-bridge';
 
 export { DOCKER_CLIS };
 
@@ -88,19 +91,35 @@ export function removeFolder(dir: string): void {
  */
 export type EngineKind = 'classic' | 'containerd';
 
+/**
+ * `none`: no bridge at all (`--bridge=none`), containers run with `--network none` or `host`.
+ * `bridge`: a private bridge of this engine's own (never docker0, see private-bridge.ts) as
+ * its default network, without iptables (shared by every engine on the machine): published
+ * ports go through docker-proxy, the userland proxy, and containers reach the host at the
+ * bridge's gateway. Registries listening there are insecure registries of the engine.
+ */
+export type EngineNetwork = 'none' | 'bridge';
+
 function logFile(dir: string, name: string): { path: string; fd: number } {
   const path = join(dir, name);
   return { path, fd: openSync(path, 'a') };
 }
 
-export async function startDockerd(insecureRegistries: string[], kind: EngineKind = 'classic'): Promise<Dockerd> {
+export async function startDockerd(insecureRegistries: string[], kind: EngineKind = 'classic', network: EngineNetwork = 'none'): Promise<Dockerd> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-dockerd-'));
   const socket = join(dir, 'docker.sock');
   const log = logFile(dir, 'dockerd.log');
+  let bridge: PrivateBridge | undefined;
+  try {
+    bridge = network === 'bridge' ? createPrivateBridge() : undefined;
+  } catch (err) {
+    removeFolder(dir);
+    throw new Error(`the test engine's private bridge cannot be made here: ${(err as Error).message}`, { cause: err });
+  }
   const args = [
     '--host', `unix://${socket}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'),
-    '--pidfile', join(dir, 'dockerd.pid'), '--iptables=false', '--ip6tables=false', '--bridge=none',
-    ...insecureRegistries.flatMap((r) => ['--insecure-registry', r]),
+    '--pidfile', join(dir, 'dockerd.pid'), '--iptables=false', '--ip6tables=false', `--bridge=${bridge?.name ?? 'none'}`,
+    ...[...insecureRegistries, ...(bridge ? [bridge.subnet] : [])].flatMap((r) => ['--insecure-registry', r]),
   ];
   let command = '/usr/sbin/dockerd';
   let env = process.env;
@@ -116,15 +135,32 @@ export async function startDockerd(insecureRegistries: string[], kind: EngineKin
   const child = spawn(command, args, { stdio: ['ignore', log.fd, log.fd], env });
   closeSync(log.fd);
   const host = `unix://${socket}`;
-  await waitFor(`${kind === 'classic' ? 'dockerd 20.10' : 'dockerd 26.1 (containerd store)'}`, () => {
-    execFileSync(DOCKER_CLIS[0], ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'pipe' });
-    return true;
-  }, 60_000, child, log.path);
-  return { pid: child.pid!, dir, socket, host, kind, stop: stopper(child, dir) };
+  const stopEngine = stopper(child, dir);
+  const stop = async () => {
+    try {
+      await stopEngine();
+    } finally {
+      bridge?.remove();
+    }
+  };
+  try {
+    await waitFor(`${kind === 'classic' ? 'dockerd 20.10' : 'dockerd 26.1 (containerd store)'}${bridge ? ` with bridge ${bridge.name}` : ''}`, () => {
+      execFileSync(DOCKER_CLIS[0], ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'pipe' });
+      return true;
+    }, 60_000, child, log.path);
+  } catch (err) {
+    const tail = readFileSync(log.path, 'utf8').trim().split('\n').slice(-5).join('\n  ');
+    await stop();
+    throw new Error(`${(err as Error).message}; its last log lines:\n  ${tail}`, { cause: err });
+  }
+  const info = bridge ? { name: bridge.name, gateway: bridge.gateway, subnet: bridge.subnet } : undefined;
+  return { pid: child.pid!, dir, socket, host, kind, ...(info ? { bridge: info } : {}), stop };
 }
 
 export interface RegistryOptions {
   port: number;
+  /** The address it listens on: 127.0.0.1 unless given (a bridge's gateway, for containers). */
+  host?: string;
   /** htpasswd file for a registry that requires a login. */
   htpasswd?: string;
   /** Pull-through cache of another registry. */
@@ -133,7 +169,7 @@ export interface RegistryOptions {
 
 export async function startRegistry(opts: RegistryOptions): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), `dc-registry-${opts.port}-`));
-  const address = `127.0.0.1:${opts.port}`;
+  const address = `${opts.host ?? '127.0.0.1'}:${opts.port}`;
   const config = [
     'version: 0.1',
     'log:', '  level: warn',

@@ -22,6 +22,9 @@ export const CLASSIC_ENGINE: Requirement[] = [
   { name: 'the docker CLI 28', path: DOCKER_CLIS[0], install: 'it comes with this kind of machine (/usr/local/bin/docker)' },
   { name: "Debian's docker CLI 20.10", path: DOCKER_CLIS[1], install: apt('docker.io') },
   { name: 'dockerd 20.10', path: '/usr/sbin/dockerd', install: apt('docker.io') },
+  // The test engines run bridge-network containers on a private bridge, ports published by docker-proxy.
+  { name: 'docker-proxy (the userland proxy of dockerd 20.10)', path: '/usr/sbin/docker-proxy', install: apt('docker.io') },
+  { name: 'ip (iproute2), to make the test engines\' private bridges', path: '/usr/sbin/ip', install: apt('iproute2') },
   { name: 'the Distribution registry', path: '/usr/bin/docker-registry', install: apt('docker-registry') },
   { name: 'busybox (static)', path: '/bin/busybox', install: apt('busybox-static') },
   { name: 'docker-compose v1', path: '/usr/bin/docker-compose', install: apt('docker-compose') },
@@ -34,6 +37,7 @@ export const DOCKER26_ROOT = '/opt/docker26';
 export const CONTAINERD_ENGINE: Requirement[] = [
   { name: 'dockerd 26.1', path: `${DOCKER26_ROOT}/usr/sbin/dockerd`, install: 'run .ci/run: it unpacks Debian 13\'s docker.io and containerd into /opt/docker26' },
   { name: 'containerd 1.7', path: `${DOCKER26_ROOT}/usr/bin/containerd`, install: 'run .ci/run: it unpacks Debian 13\'s docker.io and containerd into /opt/docker26' },
+  { name: 'docker-proxy of dockerd 26.1', path: `${DOCKER26_ROOT}/usr/sbin/docker-proxy`, install: 'run .ci/run: it unpacks Debian 13\'s docker.io and containerd into /opt/docker26' },
   { name: 'runc', path: '/usr/sbin/runc', install: apt('runc') },
 ];
 

@@ -1,0 +1,104 @@
+// The local cache in its default `network: bridge`, on the test engine's own bridge (real
+// dockerd, docker-proxy publishing the port, a Distribution cache container made from the
+// registry image): the cache is published on 127.0.0.1:PORT and nowhere else, a pull through
+// `serve` fills it from an "upstream" registry the container reaches at the bridge's gateway,
+// and with that upstream stopped the same pull is served from the cache. Docker CLIs 28 and 20.10.
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cacheName } from '../../main/engine/cache/cache-specs';
+import { DOCKER_CLIS, docker, publishImage, startRegistry, type Registry } from '../harness/real-docker';
+import { startServe, type Serve } from '../harness/serve';
+import { until } from '../harness/wait';
+import { cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+
+let host: string;
+let gateway: string;
+let image: string;
+const HUB_CACHE = cacheName('docker.io');
+const cleanups: (() => Promise<unknown> | void)[] = [];
+
+beforeAll(() => {
+  host = inject('dockerHost');
+  gateway = inject('bridgeGateway');
+  image = registryImage(host);
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(5_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+interface Inspected {
+  HostConfig: { NetworkMode: string; PortBindings: Record<string, { HostIp: string; HostPort: string }[]> };
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null>; Networks: Record<string, { IPAddress: string; Gateway: string }> };
+}
+
+describe('the local cache in network: bridge', () => {
+  it('publishes 127.0.0.1:PORT only, fills from an upstream on the bridge gateway through serve, then serves with the upstream stopped', async () => {
+    // The upstream listens where containers on the bridge reach the host (and the engine pushes to it).
+    const upstream: Registry = await startRegistry({ host: gateway, port: await freePort(gateway) });
+    cleanups.push(() => upstream.stop());
+    const names = DOCKER_CLIS.map((_, i) => `bridged${process.pid}x${i}`);
+    for (const name of names) publishImage(host, `${upstream.address}/library/${name}:1`, name);
+
+    const port = await freePort();
+    const home = mkdtempSync(join(tmpdir(), 'dc-cache-bridge-'));
+    cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, network: 'bridge', registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
+    const s: Serve = await startServe({ upstream: host, home });
+    cleanups.push(() => removeCaches(host, [HUB_CACHE]));
+    cleanups.push(() => s.stop());
+    const pulls = () => s.entries.filter((e) => e.route === 'pull');
+
+    for (const [i, cli] of DOCKER_CLIS.entries()) {
+      const out = docker(s.host, ['pull', `${names[i]}:1`], { cli });
+      expect(out).toContain(`docker-caching: pulled docker.io/library/${names[i]}:1 from 127.0.0.1:${port}/library/${names[i]}:1, through the local cache`);
+      const entry = await s.waitForEntry((e) => e.route === 'pull' && e.rewrite?.original === `docker.io/library/${names[i]}:1`, 60_000);
+      expect(entry.action).toBe('redirected');
+      expect(entry.rewrite?.cache).toEqual({ registry: 'docker.io', outcome: 'used' });
+      expect(docker(host, ['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n')).toContain(`${names[i]}:1`);
+    }
+    expect(cachedRepositories(host, HUB_CACHE)).toEqual(names.map((n) => `library/${n}`).sort());
+
+    // On the bridge, its port published on the loopback address only.
+    const [info] = JSON.parse(docker(host, ['container', 'inspect', HUB_CACHE])) as Inspected[];
+    expect(info!.HostConfig.NetworkMode).toBe('bridge');
+    expect(info!.NetworkSettings.Networks.bridge?.Gateway).toBe(gateway);
+    expect(info!.HostConfig.PortBindings).toEqual({ '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+    expect(info!.NetworkSettings.Ports).toEqual({ '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+    expect(docker(host, ['port', HUB_CACHE]).trim()).toBe(`5000/tcp -> 127.0.0.1:${port}`);
+    // What that means on the wire: the registry answers on 127.0.0.1:PORT, not on the host's other addresses.
+    expect((await fetch(`http://127.0.0.1:${port}/v2/`)).status).toBe(200);
+    expect(await accepts(gateway, port)).toBe(false);
+
+    // Upstream gone: the same pulls come from the cache.
+    await upstream.stop();
+    for (const [i, cli] of DOCKER_CLIS.entries()) {
+      docker(host, ['rmi', `${names[i]}:1`]);
+      const out = docker(s.host, ['pull', `${names[i]}:1`], { cli });
+      expect(out).toContain('served from the local cache, upstream unreachable');
+      expect(docker(host, ['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n')).toContain(`${names[i]}:1`);
+      docker(host, ['rmi', `${names[i]}:1`]);
+    }
+    await until('all four pulls logged', () => pulls().length === 4, 30_000);
+    expect(pulls().map((e) => e.rewrite?.cache)).toEqual([
+      ...names.map(() => ({ registry: 'docker.io', outcome: 'used' })),
+      ...names.map(() => ({ registry: 'docker.io', outcome: 'used', upstreamUnreachable: true })),
+    ]);
+  });
+});
