@@ -104,6 +104,8 @@ export type View = 'inspector' | 'rules';
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const mirrorLocation = z.string().min(1).max(255);
+/** The most mirror locations a draft may report (a hand-made config has a few dozen). */
+export const MAX_DRAFT_MIRRORS = 256;
 
 /** Invoke channels: request schema (validated in main) and response type. */
 export const invokeChannels = {
@@ -115,8 +117,10 @@ export const invokeChannels = {
   'logs.snapshot': z.strictObject({ limit: z.number().int().positive().max(100_000).optional() }).optional(),
   'logs.detail': z.number().int().nonnegative(),
   'logs.clear': z.void(),
-  /** `draftMirrors`: the mirror locations of the rules being edited; main probes only one of those or of the saved rules. */
-  'mirror.check': z.strictObject({ location: mirrorLocation, draftMirrors: z.array(mirrorLocation).max(1000).optional() }),
+  /** The mirror locations of the rules being edited, replacing those sent before: main holds them for `mirror.check`. */
+  'rules.draft': z.strictObject({ mirrors: z.array(mirrorLocation).max(MAX_DRAFT_MIRRORS) }),
+  /** Probes a location of the saved rules or of the draft main holds, at a bounded rate (main/shell/mirror-check-gate.ts). */
+  'mirror.check': z.strictObject({ location: mirrorLocation }),
   'app.openExternal': z.string().url().max(2048),
   'app.copyText': z.string().max(10_000),
   /** Asks the engine again now (the alert's Retry), instead of waiting for the next health check. */
@@ -142,6 +146,7 @@ export interface InvokeResponses {
   'logs.snapshot': LogSnapshot;
   'logs.detail': LogDetail | null;
   'logs.clear': void;
+  'rules.draft': void;
   'mirror.check': MirrorCheck;
   'app.openExternal': void;
   'app.copyText': void;

@@ -2,12 +2,14 @@
 // Requests arrive validated (register-ipc.ts); never opens a link that is not allow-listed,
 // opens no file but the config's own (the page never names a path), never lets the renderer
 // change a file-only setting (where docker requests go, where we listen, who may connect)
-// and never probes a host that is not in the rules.
+// and never probes a host that is not in the saved rules or the draft main holds, nor more
+// often than mirror-check-gate.ts allows.
 import type { Config } from '../../shared/config/schema';
 import { isBlockRule } from '../../shared/config/schema';
 import type { Engine } from '../engine/engine';
 import type { InvokeHandlers } from './register-ipc';
 import { externalUrlAllowed, externalUrlRefused } from './security';
+import { MirrorCheckGate } from './mirror-check-gate';
 
 export interface DesktopServices {
   /** Opens a link in the user's browser (`shell.openExternal`). */
@@ -24,7 +26,7 @@ export interface DesktopServices {
   useDockerContext(on: boolean): string | undefined;
 }
 
-export function engineHandlers(engine: Engine, desktop: DesktopServices): InvokeHandlers {
+export function engineHandlers(engine: Engine, desktop: DesktopServices, checks = new MirrorCheckGate()): InvokeHandlers {
   return {
     'status.get': () => engine.status(),
     'config.get': () => engine.config.get(),
@@ -48,10 +50,10 @@ export function engineHandlers(engine: Engine, desktop: DesktopServices): Invoke
       engine.logs.clear();
       desktop.logsCleared();
     },
-    'mirror.check': ({ location, draftMirrors }) => {
-      if (!savedMirrors(engine.config.get().config).has(location) && !draftMirrors?.includes(location)) {
-        throw new Error(`${location} is not a mirror in the saved rules or in the rules being edited, so it is not checked: add it to a rule first`);
-      }
+    'rules.draft': ({ mirrors }) => checks.setDraft(mirrors),
+    'mirror.check': ({ location }) => {
+      const refused = checks.admit(location, savedMirrors(engine.config.get().config));
+      if (refused !== null) throw new Error(refused);
       return engine.checkMirror(location);
     },
     'app.openExternal': async (url) => {

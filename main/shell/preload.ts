@@ -8,7 +8,7 @@ import type { API_NAME, DockerCachingApi, InvokeChannel, PushEvent, PushEvents, 
 // extra name, and test/unit/preload.test.ts compares the built bundle with the contract.
 const invokeNames = [
   'status.get', 'config.get', 'config.save', 'config.setEnabled', 'config.setRuleEnabled',
-  'logs.snapshot', 'logs.detail', 'logs.clear', 'mirror.check', 'app.openExternal', 'app.copyText',
+  'logs.snapshot', 'logs.detail', 'logs.clear', 'rules.draft', 'mirror.check', 'app.openExternal', 'app.copyText',
   'engine.retry', 'config.openFile', 'config.showInFolder', 'config.replaceInvalidFile', 'dockerContext.set',
 ] as const satisfies readonly InvokeChannel[];
 const pushNames = ['logs.batch', 'logs.cleared', 'config.changed', 'status.changed', 'view.show'] as const satisfies readonly PushEvent[];

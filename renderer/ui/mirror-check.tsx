@@ -2,7 +2,7 @@
 // (reachable, needs login, unreachable, with the reason). Used by the rule form and the
 // request detail.
 import { useState, type ReactElement } from 'react';
-import type { MirrorCheck } from '../../shared/ipc';
+import { MAX_DRAFT_MIRRORS, type MirrorCheck } from '../../shared/ipc';
 import { invoke } from '../api';
 import { useApp } from '../store/store';
 
@@ -13,9 +13,10 @@ export function useMirrorChecks(): [Record<string, CheckState>, (location: strin
   const [checks, setChecks] = useState<Record<string, CheckState>>({});
   const check = async (location: string): Promise<void> => {
     setChecks((c) => ({ ...c, [location]: { state: 'checking' } }));
-    // Main checks only locations in the rules: the saved ones or these, being edited.
-    const draftMirrors = (useApp.getState().draft?.rules ?? []).flatMap((r) => ('to' in r ? r.to : [])).filter((to) => to !== '' && to.length <= 255);
-    const result = await invoke('mirror.check', { location, draftMirrors });
+    // Main checks only locations in the rules: the saved ones or those of the draft it was last told.
+    const mirrors = (useApp.getState().draft?.rules ?? []).flatMap((r) => ('to' in r ? r.to : [])).filter((to) => to !== '' && to.length <= 255);
+    const reported = await invoke('rules.draft', { mirrors: [...new Set(mirrors)].slice(0, MAX_DRAFT_MIRRORS) });
+    const result = reported.ok ? await invoke('mirror.check', { location }) : reported;
     setChecks((c) => ({ ...c, [location]: result.ok ? { state: 'done', result: result.value } : { state: 'error', error: result.error } }));
   };
   return [checks, check];

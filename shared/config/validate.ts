@@ -18,14 +18,18 @@ type Issue = z.core.$ZodIssue;
 type PathSegment = PropertyKey;
 
 /** One thing wrong, at a path; `atKey` when the key itself (not its value) is the mistake. */
-interface Finding {
+export interface Finding {
   path: PathSegment[];
   message: string;
   atKey: boolean;
 }
 
-/** Parses and validates a config file's text; the problem reported is the first in the file. */
-export function parseConfigText(text: string, file: string): ParsedConfigText {
+/**
+ * Parses and validates a config file's text; the problem reported is the first in the file.
+ * With `platform` (Node's name for the OS it runs on), a setting that OS cannot honour is a
+ * problem too (see `platformFindings`).
+ */
+export function parseConfigText(text: string, file: string, platform?: string): ParsedConfigText {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const position = (offset: number) => {
@@ -48,9 +52,12 @@ export function parseConfigText(text: string, file: string): ParsedConfigText {
   }
 
   const result = configSchema.safeParse(value, { reportInput: true });
-  if (result.success) return { ok: true, config: result.data, doc };
+  const found = result.success
+    ? (platform === undefined ? [] : platformFindings(result.data, platform))
+    : findings(result.error.issues);
+  if (result.success && found.length === 0) return { ok: true, config: result.data, doc };
 
-  const problems = findings(result.error.issues).map((finding): ConfigProblem => {
+  const problems = found.map((finding): ConfigProblem => {
     const offset = locate(doc, finding);
     return {
       file,
@@ -62,6 +69,21 @@ export function parseConfigText(text: string, file: string): ParsedConfigText {
   // The first problem in reading order is the one a person fixes first.
   const first = problems.reduce((best, p) => ((p.line ?? Infinity) < (best.line ?? Infinity) ? p : best));
   return { ok: false, problem: first };
+}
+
+/**
+ * Settings that `platform` cannot honour. A socket `group` on Windows: Node cannot give a
+ * named pipe a security descriptor, so the pipe keeps Windows' default one, and a group that
+ * silently did nothing would let nobody in while the file says otherwise.
+ */
+export function platformFindings(config: Config, platform: string): Finding[] {
+  if (platform === 'win32' && config.group !== undefined) {
+    return [{
+      path: ['group'], atKey: false,
+      message: 'cannot be applied on Windows: the named pipe keeps Windows\' default security descriptor (you, administrators and LocalSystem), since Node cannot set one; remove group',
+    }];
+  }
+  return [];
 }
 
 /**

@@ -136,6 +136,7 @@ export function installFakeApi(init) {
       log.entries = [];
       return ok(undefined);
     },
+    'rules.draft': () => ok(undefined),
     'mirror.check': ({ location }) => ok(state.mirrorChecks[location]
       ?? { location, state: 'reachable', reason: `HTTP 200 from http://${location}/v2/`, status: 200 }),
     'app.copyText': () => ok(undefined),

@@ -62,12 +62,31 @@ describe('bridge harness with a fake engine', () => {
     expect(engine.config.get().config.enabled).toBe(false);
     expect(await invoke(app.page, 'config.setEnabled', 'no')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid request for config\.setEnabled: /) });
     expect(await invoke(app.page, 'engine.exec', 'rm -rf /')).toMatchObject({ ok: false, error: expect.stringMatching(/^docker-caching has no "engine\.exec" request/) });
-    expect(await invoke(app.page, 'mirror.check', { location: 'localhost:5000', draftMirrors: ['localhost:5000'] })).toMatchObject({ ok: true, value: { state: 'reachable' } });
+    expect(await invoke(app.page, 'rules.draft', { mirrors: ['localhost:5000'] })).toEqual({ ok: true });
+    expect(await invoke(app.page, 'mirror.check', { location: 'localhost:5000' })).toMatchObject({ ok: true, value: { state: 'reachable' } });
     expect(await invoke(app.page, 'mirror.check', { location: '169.254.169.254' })).toMatchObject({ ok: false, error: expect.stringContaining('is not a mirror in the saved rules') });
     expect(engine.mirrorChecks).toEqual(['localhost:5000']);
     expect(await invoke(app.page, 'app.openExternal', 'https://docs.docker.com/')).toEqual({ ok: true });
     expect(await invoke(app.page, 'app.openExternal', 'https://evil.example/')).toMatchObject({ ok: false });
     expect(app.openedExternally).toEqual(['https://docs.docker.com/']);
+  });
+
+  it('lets a page that is not what it seems make main probe only the draft it reported, a few hosts a minute', async () => {
+    const engine = new FakeEngine();
+    const app = await open(engine);
+    expect(await invoke(app.page, 'mirror.check', { location: '169.254.169.254' })).toMatchObject({ ok: false, error: expect.stringContaining('is not a mirror in the saved rules') });
+    const tooMany = Array.from({ length: 257 }, (_, i) => `10.0.${Math.floor(i / 250)}.${i % 250}`);
+    expect(await invoke(app.page, 'rules.draft', { mirrors: tooMany })).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid request for rules\.draft: mirrors: /) });
+    expect(await invoke(app.page, 'rules.draft', { mirrors: ['x'.repeat(256)] })).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid request for rules\.draft: /) });
+    const hosts = tooMany.slice(0, 12);
+    expect(await invoke(app.page, 'rules.draft', { mirrors: hosts })).toEqual({ ok: true });
+    const replies = [];
+    for (const location of hosts) replies.push(await invoke(app.page, 'mirror.check', { location }));
+    expect(replies.slice(0, 10).every((r) => (r as Result<unknown>).ok)).toBe(true);
+    expect(replies.slice(10)).toEqual(hosts.slice(10).map((location) => ({
+      ok: false, error: expect.stringMatching(new RegExp(`^${location.replace(/\./g, '\\.')} was not checked: checks of mirrors that are not saved yet are limited to 10 a minute; try again in \\d+ s, or save the rules first$`)),
+    })));
+    expect(engine.mirrorChecks).toEqual(hosts.slice(0, 10));
   });
 
   it('fetches a request detail on demand, with its redacted headers', async () => {

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -25,7 +25,6 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mode = async (file: string) => (await fs.stat(file)).mode & 0o777;
 
 /** Replaces a file the way editors do: write a new file, rename it over the old one. */
@@ -84,6 +83,14 @@ describe('loading the config file', () => {
     expect((await fs.stat(file)).size).toBeGreaterThan(MAX_CONFIG_BYTES);
     const read = await loadConfigFile(file);
     expect(read.ok ? undefined : read.problem.message).toMatch(/^the config file is 1\d\.\d MB, over the limit of 1 MB; it was not read/);
+  });
+
+  it('refuses a socket group in a config read on Windows, with the file and line', async () => {
+    const file = path.join(dir, 'config.yaml');
+    await fs.writeFile(file, 'version: 1\ngroup: docker\n');
+    const onWindows = await loadConfigFile(file, 'win32');
+    expect(onWindows.ok ? undefined : onWindows.problem).toMatchObject({ file, line: 2, field: 'group', message: expect.stringMatching(/^cannot be applied on Windows: /) });
+    expect((await loadConfigFile(file, 'linux')).ok).toBe(true);
   });
 
   it('reads a file just at the size limit', async () => {
@@ -186,19 +193,35 @@ describe('saving the config file', () => {
 });
 
 describe('watching the config file', () => {
+  /** Records the file's text each time the watcher reports it. */
+  function watchTexts(file: string, debounceMs?: number): { seen: string[]; close(): void } {
+    const seen: string[] = [];
+    const read = () => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return '(no file)';
+      }
+    };
+    const watcher = watchConfigFile(file, () => seen.push(read()), debounceMs);
+    return { seen, close: () => watcher.close() };
+  }
+
   it('reports an editor-style save (new file renamed over the old) once, after the burst settles', async () => {
     const file = path.join(dir, 'config.yaml');
     await fs.writeFile(file, sample);
-    let calls = 0;
-    const watcher = watchConfigFile(file, () => calls++);
+    const watcher = watchTexts(file);
     try {
+      // Saved back to back without yielding: the watcher gets the whole burst before its quiet time can end.
       for (let i = 0; i < 5; i++) {
-        await editorSave(file, `${sample}# edit ${i}\n`);
-        await sleep(10);
+        writeFileSync(`${file}.swp`, `${sample}# edit ${i}\n`);
+        renameSync(`${file}.swp`, file);
       }
-      await waitFor(() => calls > 0, 3000, 'the change to be reported');
-      await sleep(300);
-      expect(calls).toBe(1);
+      await waitFor(() => watcher.seen.length > 0, 5000, 'the burst to be reported');
+      // A later save is reported on its own: a second report of the burst would come before it.
+      await editorSave(file, `${sample}# later\n`);
+      await waitFor(() => watcher.seen.includes(`${sample}# later\n`), 5000, 'the later save to be reported');
+      expect(watcher.seen).toEqual([`${sample}# edit 4\n`, `${sample}# later\n`]);
     } finally {
       watcher.close();
     }
@@ -206,17 +229,20 @@ describe('watching the config file', () => {
 
   it('ignores other files in the folder', async () => {
     const file = path.join(dir, 'config.yaml');
+    const notes = path.join(dir, 'notes.txt');
     await fs.writeFile(file, sample);
-    let calls = 0;
-    const watcher = watchConfigFile(file, () => calls++);
+    const config = watchTexts(file);
+    // Started later and quiet for longer: it reports the notes only after the config watcher would have.
+    const barrier = watchTexts(notes, 200);
     try {
-      await fs.writeFile(path.join(dir, 'notes.txt'), 'hello');
-      await sleep(300);
-      expect(calls).toBe(0);
+      await fs.writeFile(notes, 'hello');
+      await waitFor(() => barrier.seen.length === 1, 5000, 'the write of the other file to be reported to its own watcher');
+      expect(config.seen).toEqual([]);
       await fs.writeFile(file, `${sample}# in place\n`);
-      await waitFor(() => calls === 1, 3000, 'an in-place write to be reported');
+      await waitFor(() => config.seen.length === 1, 5000, 'an in-place write to be reported');
     } finally {
-      watcher.close();
+      config.close();
+      barrier.close();
     }
   });
 
@@ -225,15 +251,13 @@ describe('watching the config file', () => {
     let calls = 0;
     const watcher = watchConfigFile(file, () => calls++);
     try {
-      await sleep(50);
       await fs.mkdir(path.dirname(file));
       await fs.writeFile(file, sample);
-      await waitFor(() => calls > 0, 4000, 'the new file to be reported');
+      await waitFor(() => calls > 0, 5000, 'the new file to be reported');
     } finally {
       watcher.close();
     }
   });
-
   it('follows a symlinked config: an edit of the target in another folder, and the link moved to a new target', async () => {
     const dotfiles = path.join(dir, 'dotfiles');
     await fs.mkdir(dotfiles);
@@ -241,31 +265,39 @@ describe('watching the config file', () => {
     await fs.writeFile(target, sample);
     const file = path.join(dir, 'config.yaml');
     await fs.symlink(target, file);
-    let calls = 0;
-    const watcher = watchConfigFile(file, () => calls++);
+    const watcher = watchTexts(file);
     try {
       await editorSave(target, `${sample}# edited in the dotfiles\n`);
-      await waitFor(() => calls === 1, 3000, 'an edit of the target to be reported');
+      await waitFor(() => watcher.seen.includes(`${sample}# edited in the dotfiles\n`), 5000, 'an edit of the target to be reported');
       const other = path.join(dotfiles, 'other.yaml');
-      await fs.writeFile(other, sample);
+      await fs.writeFile(other, `${sample}# the new target\n`);
       await fs.rm(file);
       await fs.symlink(other, file);
-      await waitFor(() => calls === 2, 3000, 'the link moved to another target to be reported');
+      await waitFor(() => watcher.seen.at(-1) === `${sample}# the new target\n`, 5000, 'the link moved to another target to be reported');
       await fs.writeFile(other, `${sample}# the new target edited\n`);
-      await waitFor(() => calls === 3, 3000, 'an edit of the new target to be reported');
+      await waitFor(() => watcher.seen.includes(`${sample}# the new target edited\n`), 5000, 'an edit of the new target to be reported');
     } finally {
       watcher.close();
     }
   });
 
-  it('stops reporting once closed', async () => {
+  it('stops reporting once closed, also a save it has already seen', async () => {
     const file = path.join(dir, 'config.yaml');
     await fs.writeFile(file, sample);
-    let calls = 0;
-    const watcher = watchConfigFile(file, () => calls++);
-    await editorSave(file, `${sample}# one\n`);
-    watcher.close();
-    await sleep(300);
-    expect(calls).toBe(0);
+    const closed = watchTexts(file);
+    // Both started later: one reports at once (the closed watcher has then seen the save too and
+    // waits for quiet), one after the closed watcher's quiet time would have ended.
+    const seenAtOnce = watchTexts(file, 0);
+    const later = watchTexts(file, 200);
+    try {
+      await editorSave(file, `${sample}# one\n`);
+      await waitFor(() => seenAtOnce.seen.length === 1, 5000, 'the save to be seen');
+      closed.close();
+      await waitFor(() => later.seen.length === 1, 5000, 'the save to be reported to the open watcher');
+      expect(closed.seen).toEqual([]);
+    } finally {
+      seenAtOnce.close();
+      later.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigStore } from '../../main/engine/config/config-store';
+import { ConfigStore, type DiskCheck } from '../../main/engine/config/config-store';
 import { configSchema, defaultConfig, type Config } from '../../shared/config/schema';
 import type { ConfigState } from '../../shared/ipc';
 
@@ -43,7 +43,12 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Records every look the store takes at the file after an event on disk, changed or not. */
+function recordChecks(store: ConfigStore): DiskCheck[] {
+  const checks: DiskCheck[] = [];
+  store.onChecked((check) => checks.push(check));
+  return checks;
+}
 
 /** Replaces the file the way editors do: write a new file, rename it over the old one. */
 async function editorSave(text: string): Promise<void> {
@@ -87,7 +92,7 @@ describe('edits on disk', () => {
     const store = await open();
     const changes = record(store);
     await editorSave(`${hubRule}  - from: quay.io\n    block: not here\n`);
-    await waitFor(() => changes.length > 0, 3000, 'the edit to be picked up');
+    await waitFor(() => changes.length > 0, 5000, 'the edit to be picked up');
     expect(changes).toHaveLength(1);
     expect(changes[0]?.revision).toBe(2);
     expect(store.get().config.rules.map((rule) => rule.from)).toEqual(['docker.io/library', 'quay.io']);
@@ -100,12 +105,12 @@ describe('edits on disk', () => {
     const good = store.get().config;
     const changes = record(store);
     await editorSave(hubRule.replace('docker.io/library', 'docker.io/library/ubuntu:18.04'));
-    await waitFor(() => changes.length > 0, 3000, 'the invalid edit to be reported');
+    await waitFor(() => changes.length > 0, 5000, 'the invalid edit to be reported');
     expect(store.get().config).toEqual(good);
     expect(store.get().error).toMatchObject({ file, line: 4, field: 'rules.0.from' });
 
     await editorSave(hubRule.replace('localhost:5000', 'localhost:5001'));
-    await waitFor(() => changes.length > 1, 3000, 'the fixed file to be picked up');
+    await waitFor(() => changes.length > 1, 5000, 'the fixed file to be picked up');
     expect(store.get().error).toBeUndefined();
     expect(store.get().config.rules[0]).toMatchObject({ to: ['localhost:5001'] });
   });
@@ -116,7 +121,7 @@ describe('edits on disk', () => {
     const rules = store.get().config.rules;
     const changes = record(store);
     await fs.rm(file);
-    await waitFor(() => changes.length > 0, 3000, 'the deletion to be picked up');
+    await waitFor(() => changes.length > 0, 5000, 'the deletion to be picked up');
     expect(store.get().config.rules).toEqual(rules);
     expect(store.get().error).toEqual({ file, message: 'the config file was deleted; the last good rules stay in force until it is back (or saved from the app)' });
     await store.setEnabled(false);
@@ -129,9 +134,9 @@ describe('edits on disk', () => {
     const store = await open();
     const changes = record(store);
     await fs.rm(file);
-    await waitFor(() => changes.length === 1, 3000, 'the deletion to be picked up');
+    await waitFor(() => changes.length === 1, 5000, 'the deletion to be picked up');
     await editorSave(hubRule.replace('localhost:5000', 'localhost:5001'));
-    await waitFor(() => changes.length === 2, 3000, 'the file coming back to be picked up');
+    await waitFor(() => changes.length === 2, 5000, 'the file coming back to be picked up');
     expect(store.get().error).toBeUndefined();
     expect(store.get().config.rules[0]).toMatchObject({ to: ['localhost:5001'] });
   });
@@ -142,7 +147,7 @@ describe('edits on disk', () => {
     const changes = record(store);
     await fs.rm(file);
     execFileSync('mkfifo', [file]);
-    await waitFor(() => store.get().error?.message.includes('FIFO') === true, 3000, 'the FIFO to be reported');
+    await waitFor(() => store.get().error?.message.includes('FIFO') === true, 5000, 'the FIFO to be reported');
     expect(changes.at(-1)?.config.rules).toHaveLength(1);
     store.close();
   });
@@ -151,8 +156,10 @@ describe('edits on disk', () => {
     await fs.writeFile(file, hubRule);
     const store = await open();
     const changes = record(store);
+    const checks = recordChecks(store);
     await editorSave(hubRule.replace('# mirrors for the team', '# mirrors for the whole team'));
-    await sleep(400);
+    await waitFor(() => checks.length > 0, 5000, 'the edit to be checked');
+    expect(checks.filter((check) => check.changed)).toEqual([]);
     expect(changes).toHaveLength(0);
     await store.setEnabled(false);
     expect(await fs.readFile(file, 'utf8')).toContain('# mirrors for the whole team\nversion: 1\nenabled: false\n');
@@ -164,6 +171,7 @@ describe('saving from the app', () => {
     await fs.writeFile(file, hubRule);
     const store = await open();
     const changes = record(store);
+    const checks = recordChecks(store);
     const state = await store.save(withEnabled(store.get().config, false), 1);
     expect(state.revision).toBe(2);
     expect(state.config.enabled).toBe(false);
@@ -171,7 +179,8 @@ describe('saving from the app', () => {
       ['# mirrors for the team', 'version: 1', 'enabled: false', 'rules:', '  - from: docker.io/library # official images', '    to: localhost:5000', ''].join('\n'),
     );
     // The watcher sees our own write; it must not come back as a second change.
-    await sleep(400);
+    await waitFor(() => checks.length > 0, 5000, 'our own write to be checked');
+    expect(checks.filter((check) => check.changed)).toEqual([]);
     expect(changes.map((change) => change.revision)).toEqual([2]);
     expect(await fs.readdir(dir)).toEqual(['config.yaml']);
   });
@@ -190,7 +199,7 @@ describe('saving from the app', () => {
     const store = await open();
     const changes = record(store);
     await editorSave(hubRule.replace('localhost:5000', 'localhost:5001'));
-    await waitFor(() => changes.length > 0, 3000, 'the edit to be picked up');
+    await waitFor(() => changes.length > 0, 5000, 'the edit to be picked up');
     const onDisk = await fs.readFile(file, 'utf8');
     await expect(store.save(withEnabled(store.get().config, false), 1)).rejects.toThrow(
       'the config file changed on disk since you loaded it (you started from revision 1, it is now at 2): reload it and make your change again',
@@ -205,7 +214,7 @@ describe('saving from the app', () => {
     const changes = record(store);
     const broken = `${hubRule}  - from: quay.io\n`;
     await editorSave(broken);
-    await waitFor(() => changes.length > 0, 3000, 'the invalid edit to be reported');
+    await waitFor(() => changes.length > 0, 5000, 'the invalid edit to be reported');
     await expect(store.setEnabled(false)).rejects.toThrow(
       `the config file has an error, and saving now would overwrite the edit in progress: ${file}:6: rules.1: needs either`,
     );
@@ -275,9 +284,14 @@ describe('closing', () => {
     await fs.writeFile(file, hubRule);
     const store = await open();
     const changes = record(store);
+    const checks = recordChecks(store);
+    // Opened later on the same file: its watcher hears the edit after the closed store's would have.
+    const later = await open();
+    const barrier = record(later);
     store.close();
     await editorSave(hubRule.replace('localhost:5000', 'localhost:5001'));
-    await sleep(400);
+    await waitFor(() => barrier.length > 0, 5000, 'the edit to reach the open store');
+    expect(checks).toEqual([]);
     expect(changes).toHaveLength(0);
     expect(store.get().config.rules[0]).toMatchObject({ to: ['localhost:5000'] });
   });

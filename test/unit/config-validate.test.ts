@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem, parseConfigText } from '../../shared/config/validate';
+import { formatProblem, parseConfigText, platformFindings } from '../../shared/config/validate';
 import type { ConfigProblem } from '../../shared/ipc';
 
 function problemIn(text: string, file = 'config.yaml'): ConfigProblem {
@@ -108,5 +108,31 @@ describe('config file problems', () => {
     expect(formatProblem({ file: 'c.yaml', message: 'cannot read the config file: permission denied (EACCES)' })).toBe(
       'c.yaml: cannot read the config file: permission denied (EACCES)',
     );
+  });
+});
+
+describe('settings the platform cannot honour', () => {
+  const withGroup = 'version: 1\n# members may use the socket\ngroup: docker\nrules: []\n';
+  const file = 'C:\\Users\\me\\AppData\\Roaming\\docker-caching\\config.yaml';
+
+  it('refuses a socket group on Windows as a config problem with its line', () => {
+    const result = parseConfigText(withGroup, file, 'win32');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(formatProblem(result.problem)).toBe(
+      `${file}:3: group: cannot be applied on Windows: the named pipe keeps Windows' default security descriptor (you, administrators and LocalSystem), since Node cannot set one; remove group`,
+    );
+  });
+
+  it('accepts the group on Linux and macOS, and a Windows config without one', () => {
+    for (const platform of ['linux', 'darwin']) expect(parseConfigText(withGroup, 'config.yaml', platform).ok).toBe(true);
+    expect(parseConfigText('version: 1\nrules: []\n', file, 'win32').ok).toBe(true);
+  });
+
+  it('names only what the platform cannot do', () => {
+    const parsed = parseConfigText(withGroup, 'config.yaml');
+    if (!parsed.ok) throw new Error('expected a valid config');
+    expect(platformFindings(parsed.config, 'win32').map((f) => f.path)).toEqual([['group']]);
+    expect(platformFindings(parsed.config, 'linux')).toEqual([]);
   });
 });

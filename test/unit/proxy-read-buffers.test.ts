@@ -110,7 +110,9 @@ describe('engine read buffers', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('streams reach slow and fast clients byte for byte while other connections read', async () => {
+  // 24 MiB through the proxy to clients that pause every chunk, compared byte by byte: seconds
+  // of real work, beyond the 5 s default on a loaded machine.
+  it('streams reach slow and fast clients byte for byte while other connections read', { timeout: 60_000 }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'dc-readbuf-'));
     const engineSocket = join(dir, 'engine.sock');
     const proxySocket = join(dir, 'proxy.sock');

@@ -100,7 +100,8 @@ describe('IPC registration', () => {
     expect(await ipc.invoke('logs.snapshot', page)).toMatchObject({ ok: true, value: { entries: [{ seq: 1 }, { seq: 2 }], dropped: 0 } });
     expect(await ipc.invoke('logs.detail', page, 1)).toMatchObject({ ok: true, value: { seq: 1, requestHeaders: [['user-agent', 'Docker-Client/28.0.0']] } });
     expect(await ipc.invoke('logs.detail', page, 99)).toEqual({ ok: true, value: null });
-    expect(await ipc.invoke('mirror.check', page, { location: 'localhost:5000', draftMirrors: ['localhost:5000'] })).toMatchObject({ ok: true, value: { state: 'reachable' } });
+    expect(await ipc.invoke('rules.draft', page, { mirrors: ['localhost:5000'] })).toEqual({ ok: true });
+    expect(await ipc.invoke('mirror.check', page, { location: 'localhost:5000' })).toMatchObject({ ok: true, value: { state: 'reachable' } });
     expect(await ipc.invoke('config.setRuleEnabled', page, { index: 0, enabled: false })).toMatchObject({ ok: false, error: /no rule number 1/ });
     expect(await ipc.invoke('config.get', page)).toMatchObject({ ok: true, value: { revision: 1 } });
     expect(await ipc.invoke('app.copyText', page, 'unix:///tmp/x.sock')).toEqual({ ok: true });
@@ -194,7 +195,7 @@ describe('what the renderer can reach (a real engine, config file and socket)', 
     }
   });
 
-  it('mirror.check probes only a location in the saved rules or in the rules being edited', async () => {
+  it('mirror.check probes only a location in the saved rules or in the draft main was told of', async () => {
     let connections = 0;
     const registry = createServer((socket) => {
       connections++;
@@ -207,9 +208,17 @@ describe('what the renderer can reach (a real engine, config file and socket)', 
       expect(await r.ipc.invoke('mirror.check', page, { location })).toEqual({
         ok: false, error: `${location} is not a mirror in the saved rules or in the rules being edited, so it is not checked: add it to a rule first`,
       });
+      // Naming it with the check is not enough: the draft is what main holds.
+      expect(await r.ipc.invoke('mirror.check', page, { location, draftMirrors: [location] })).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid request for mirror\.check: /) });
       expect(connections).toBe(0);
-      expect(await r.ipc.invoke('mirror.check', page, { location, draftMirrors: [location] })).toMatchObject({ ok: true, value: { location, state: 'unreachable' } });
+      expect(await r.ipc.invoke('rules.draft', page, { mirrors: [location] })).toEqual({ ok: true });
+      expect(await r.ipc.invoke('mirror.check', page, { location })).toMatchObject({ ok: true, value: { location, state: 'unreachable' } });
       expect(connections).toBeGreaterThan(0);
+      const seen = connections;
+      // A newer draft without it: refused again, nothing probed.
+      expect(await r.ipc.invoke('rules.draft', page, { mirrors: [] })).toEqual({ ok: true });
+      expect(await r.ipc.invoke('mirror.check', page, { location })).toMatchObject({ ok: false, error: expect.stringContaining('is not a mirror in the saved rules') });
+      expect(connections).toBe(seen);
       expect(await r.ipc.invoke('mirror.check', page, { location: '127.0.0.1:1' })).toMatchObject({ ok: true, value: { state: 'unreachable' } });
     } finally {
       await r.close();

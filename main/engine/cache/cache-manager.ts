@@ -8,7 +8,7 @@ import type { CacheSettings, CachedRegistry } from '../../../shared/config/cache
 import { cachedRegistries, maxSizeBytes } from '../../../shared/config/cache-schema';
 import { nameString, parseNormalizedNamed } from '../../../shared/reference';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
-import { cacheAddress, cacheName, containerSpec, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
+import { cacheAddress, cacheName, containerSpec, debugAddress, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
 import { nextEviction } from './eviction';
 import { UsageFile } from './usage-file';
 import type { CacheRegistryStatus, CacheStatus } from '../../../shared/ipc';
@@ -126,6 +126,11 @@ export class CacheManager {
     } catch {
       return false;
     }
+  }
+
+  /** Where the registry's cache tells its hit and miss counters (its Distribution debug server). */
+  debugAddress(registry: string): string {
+    return debugAddress(this.entry(registry));
   }
 
   /** Starts the given registries' caches (default: all the config caches). */
@@ -252,7 +257,9 @@ export class CacheManager {
   // Distribution says "listening on ADDRESS" once it serves; a fatal start (a taken port) exits.
   // Where the engine is local, its port answering while the container runs says so too.
   private async waitListening(id: string, port: number): Promise<void> {
-    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 20_000);
+    // A minute: Distribution took over 20 s to listen on a loaded 2-core machine; a container
+    // that cannot start exits and is caught at once, so only a silent hang waits this long.
+    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 60_000);
     const since = sinceStart((await this.inspectId(id))?.State.StartedAt);
     // A registry that cannot bind its port exits at once: trust the port only after this.
     const settled = Date.now() + 2_000;

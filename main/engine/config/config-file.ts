@@ -20,7 +20,8 @@ export type ConfigFileRead =
 /** Bigger than any hand-written config (about 20,000 rules); a bigger file is refused, not read. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-export async function loadConfigFile(file: string): Promise<ConfigFileRead> {
+/** Reads and validates the file, including what `platform` cannot honour (a socket group on Windows). */
+export async function loadConfigFile(file: string, platform: NodeJS.Platform = process.platform): Promise<ConfigFileRead> {
   let text: string;
   try {
     text = await readRegularFile(file);
@@ -29,7 +30,7 @@ export async function loadConfigFile(file: string): Promise<ConfigFileRead> {
     const message = error instanceof RefusedFile ? error.message : `cannot read the config file: ${describeFsError(error)}`;
     return { ok: false, problem: { file, message }, text: null };
   }
-  const parsed = parseConfigText(text, file);
+  const parsed = parseConfigText(text, file, platform);
   return parsed.ok
     ? { ok: true, config: parsed.config, doc: parsed.doc, text }
     : { ok: false, problem: parsed.problem, text };

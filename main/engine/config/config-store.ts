@@ -14,6 +14,12 @@ import { Listeners } from '../listeners';
 
 type Listener = (state: ConfigState) => void;
 
+/** One look at the file on disk after a watcher event: whether it changed the running config (or its error). */
+export interface DiskCheck {
+  changed: boolean;
+  revision: number;
+}
+
 export class ConfigStore implements ConfigHandle {
   private revision = 1;
   private closed = false;
@@ -22,6 +28,7 @@ export class ConfigStore implements ConfigHandle {
   private deleted = false;
   private watcher: ConfigFileWatcher | undefined;
   private readonly listeners = new Listeners<[ConfigState]>('config');
+  private readonly checks = new Listeners<[DiskCheck]>('config check');
   // Saves and reloads run one after another, so a reload never sees half of a save.
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -46,7 +53,9 @@ export class ConfigStore implements ConfigHandle {
     // the problem reported, and a fixed file is picked up by the watcher like any other edit.
     const store = read.ok ? new ConfigStore(path, read.config, read.doc, read.text) : new ConfigStore(path, defaultConfig, null, read.text);
     if (!read.ok) store.error = read.problem;
-    store.watcher = watchConfigFile(path, () => void store.reload());
+    store.watcher = watchConfigFile(path, () => void store.reload().then((changed) => {
+      if (!store.closed) store.checks.emit({ changed, revision: store.revision });
+    }));
     // An edit made between the first read and the watcher starting would otherwise be missed.
     await store.reload();
     return store;
@@ -104,6 +113,15 @@ export class ConfigStore implements ConfigHandle {
     return this.listeners.add(listener);
   }
 
+  /**
+   * Hears every look at the file that an event on disk caused, also those that found nothing
+   * to take in (our own save, a comment-only edit): the point after which an edit has been
+   * judged, which is what a caller waits for instead of a time.
+   */
+  onChecked(listener: (check: DiskCheck) => void): () => void {
+    return this.checks.add(listener);
+  }
+
   /** Stops watching the file. */
   close(): void {
     this.closed = true;
@@ -134,39 +152,42 @@ export class ConfigStore implements ConfigHandle {
     return this.get();
   }
 
-  private reload(): Promise<void> {
+  /** Reads the file and takes it in; true when that changed the config or its error. */
+  private reload(): Promise<boolean> {
     return this.serially(async () => {
       const read = await loadConfigFile(this.path);
-      if (!this.closed) this.accept(read);
+      return !this.closed && this.accept(read);
     });
   }
 
-  private accept(read: ConfigFileRead): void {
+  private accept(read: ConfigFileRead): boolean {
     if (read.ok && read.text === null && (this.diskText !== null || this.deleted)) return this.goneFromDisk();
     this.deleted = false;
     // Our own save, or an event that changed nothing.
-    if (read.text === this.diskText && read.ok === (this.error === undefined)) return;
+    if (read.text === this.diskText && read.ok === (this.error === undefined)) return false;
     this.diskText = read.text;
     if (read.ok) {
       this.doc = read.doc;
-      if (this.error === undefined && sameConfig(read.config, this.config)) return;
+      if (this.error === undefined && sameConfig(read.config, this.config)) return false;
       this.config = read.config;
       this.error = undefined;
     } else {
-      if (this.error !== undefined && formatProblem(this.error) === formatProblem(read.problem)) return;
+      if (this.error !== undefined && formatProblem(this.error) === formatProblem(read.problem)) return false;
       this.error = read.problem;
     }
     this.changed();
+    return true;
   }
 
   /** The file was deleted: the rules in force stay (block rules included), with a warning. */
-  private goneFromDisk(): void {
-    if (this.deleted) return;
+  private goneFromDisk(): boolean {
+    if (this.deleted) return false;
     this.deleted = true;
     this.diskText = null;
     this.doc = null;
     this.error = { file: this.path, message: 'the config file was deleted; the last good rules stay in force until it is back (or saved from the app)' };
     this.changed();
+    return true;
   }
 
   private changed(): void {
