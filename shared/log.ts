@@ -64,7 +64,20 @@ export interface CacheTrace {
   reason?: string;
   /** Set after a pull served by the cache while its upstream registry did not answer. */
   upstreamUnreachable?: boolean;
+  /** For a pull the cache served (`used`): from the cache alone, partly from upstream, or cannot be told. */
+  served?: CacheServed;
 }
+
+/**
+ * Where a pull through the cache got its data, read from Distribution's proxy counters
+ * before and after the pull: `hit` all from the cache; `miss` something fetched from the
+ * upstream registry (layers: the image's layers the engine downloaded that the cache did not
+ * have; bytes: upstream bytes when Distribution says them); `unknown` with the reason.
+ */
+export type CacheServed =
+  | { kind: 'hit' }
+  | { kind: 'miss'; layersFetched: number; layers: number; bytes?: number }
+  | { kind: 'unknown'; reason: string };
 
 /** Layer progress of a pull, summarised from the engine's progress stream. */
 export interface PullProgress {

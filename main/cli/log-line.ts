@@ -2,6 +2,7 @@
 // Pure; prints only the redacted summary, never headers or bodies, and one entry is always
 // one line: control characters a registry or client put in a text are shown escaped.
 import type { LogEntry } from '../../shared/log';
+import { cacheTraceText } from '../../shared/cache-served';
 
 export type LogFormat = 'text' | 'json';
 
@@ -26,15 +27,16 @@ export function describeRewrite(entry: LogEntry): string {
   const retag = r.retag.length ? ` retag ${r.retag.map((t) => `${t.ref}${t.ok ? '' : ` (failed: ${t.error})`}`).join(', ')}` : '';
   const untag = r.untag.length ? ` untag ${r.untag.map((t) => `${t.ref}${t.ok ? '' : ` (failed: ${t.error})`}`).join(', ')}` : '';
   const mapped = r.mappedTo ? ` mapped to ${r.mappedTo}` : '';
+  const cache = r.cache ? ` (${cacheTraceText(r.cache)})` : '';
   switch (entry.action) {
     case 'redirected':
-      return `redirected ${r.original} -> ${r.source ?? '?'}${rule}${retag}${untag}${tail}`;
+      return `redirected ${r.original} -> ${r.source ?? '?'}${rule}${cache}${retag}${untag}${tail}`;
     case 'fell back':
-      return `fell back to ${r.source ?? r.original}${rule}${tail}`;
+      return `fell back to ${r.source ?? r.original}${rule}${cache}${tail}`;
     case 'blocked':
       return `blocked ${r.original}${rule}`;
     case 'failed':
-      return `failed ${r.original}${rule}${tail}`;
+      return `failed ${r.original}${rule}${cache}${tail}`;
     default:
       return mapped ? `passed${mapped}` : r.rule ? `passed ${r.original}${rule}` : '';
   }

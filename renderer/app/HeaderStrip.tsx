@@ -139,7 +139,7 @@ function Counters(): ReactElement | null {
           <span className="counter-value">{formatCount(counters[key])}</span>
         </button>
       ))}
-      <span className="counter counter-static" title="Pulls served by the local cache (counted in redirected too)">
+      <span className="counter counter-static" title="Pulls served entirely by the local cache, hits only (counted in redirected too)">
         <span className="counter-label">from cache</span>
         <span className="counter-value">{formatCount(counters.fromCache)}</span>
       </span>

@@ -4,7 +4,8 @@
 // rule, check its mirrors, copy the reference or a docker pull) and the image's pulls in the log.
 // Refetched while the request is still running.
 import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
-import type { CacheTrace, CandidateAttempt, FollowUp, LogDetail, LogEntry, RewriteTrace } from '../../shared/log';
+import type { CandidateAttempt, FollowUp, LogDetail, LogEntry, RewriteTrace } from '../../shared/log';
+import { cacheTraceText } from '../../shared/cache-served';
 import { cacheLabel } from '../../shared/rules/cache-rules';
 import { REDACTED } from '../../shared/log';
 import { invoke } from '../api';
@@ -133,12 +134,6 @@ function FollowUps({ title, items }: { title: string; items: FollowUp[] }): Reac
   );
 }
 
-/** Whether the pull went through the local cache, as one line. */
-function cacheOutcome(cache: CacheTrace): string {
-  if (cache.outcome === 'used') return cache.upstreamUnreachable ? 'served from cache, upstream unreachable' : `went through the ${cacheLabel(cache.registry)}`;
-  return `${cache.outcome === 'failed' ? 'failed' : 'not used'}: ${cache.reason ?? 'no reason given'}`;
-}
-
 function Trace({ trace, entry }: { trace: RewriteTrace; entry: LogEntry }): ReactElement {
   const rule = trace.rule;
   return (
@@ -151,7 +146,7 @@ function Trace({ trace, entry }: { trace: RewriteTrace; entry: LogEntry }): Reac
         <dt>Plan</dt><dd>{trace.action === 'mirror' ? 'pull from mirrors' : trace.action === 'block' ? 'block the pull' : 'pass through unchanged'}</dd>
         {trace.mappedTo && <><dt>Digest</dt><dd><code>{trace.mappedTo}</code></dd></>}
         {trace.source && <><dt>Came from</dt><dd><code className="source">{trace.source}</code></dd></>}
-        {trace.cache && <><dt>Local cache</dt><dd data-testid="trace-cache">{cacheOutcome(trace.cache)}</dd></>}
+        {trace.cache && <><dt>Local cache</dt><dd data-testid="trace-cache">{cacheTraceText(trace.cache)}</dd></>}
       </dl>
       {trace.engineError
         ? <p className="callout callout-bad" role="note"><Icon name="alert" /> <span>The Docker engine did not answer ({trace.engineError}), so no mirror was tried: this is not a mirror failure.</span></p>

@@ -16,7 +16,10 @@ export function cameFrom(entry: LogEntry): string {
   if (trace.engineError) return 'engine not answering';
   switch (entry.action) {
     case 'redirected':
-      if (trace.rule?.cache !== undefined) return cacheLabel(trace.rule.cache);
+      if (trace.rule?.cache !== undefined) {
+        const served = trace.cache?.served?.kind;
+        return `${cacheLabel(trace.rule.cache)}${served === 'hit' || served === 'miss' ? `, ${served}` : ''}`;
+      }
       return trace.source ? `${registryOf(trace.source)} (mirror)` : 'a mirror';
     case 'fell back': {
       const reason = firstFailure(entry);

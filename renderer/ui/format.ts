@@ -1,16 +1,6 @@
 // How numbers and times read in the UI: compact, aligned, the same everywhere.
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
+export { formatBytes } from '../../shared/bytes';
 
 export function formatDuration(ms: number): string {
   if (ms < 1) return '<1 ms';

@@ -45,8 +45,13 @@ const remoteUrl = z.string().refine((value) => {
   }
 }, 'must be an http(s) URL such as https://registry-1.docker.io, without a user or password (use `credentials: true`)');
 
+/** How far above a cache's port its Distribution debug server listens, unless `debugPort` says otherwise. */
+export const DEBUG_PORT_OFFSET = 100;
+
 export const cacheRegistrySchema = z.strictObject({
   port: port.optional(),
+  /** Where the cache's Distribution debug server (its hit and miss counters) listens on 127.0.0.1; default port + 100. */
+  debugPort: port.optional(),
   remote: remoteUrl.optional(),
   /** Take the user's own docker login for this registry (the cache container can then read it). */
   credentials: z.boolean().default(false),
@@ -70,18 +75,31 @@ export const cacheSchema = z
     })).default({}),
   })
   .check((ctx) => {
+    // Every port a cache listens on (its own and its debug server's) belongs to one cache only.
     const seen = new Map<number, string>();
+    const claim = (registry: string, key: 'port' | 'debugPort', value: number, owner: string, collision: (other: string) => string) => {
+      const other = seen.get(value);
+      if (other !== undefined) ctx.issues.push({ code: 'custom', input: value, path: ['registries', registry, key], message: collision(other) });
+      seen.set(value, owner);
+    };
     for (const entry of listRegistries(ctx.value.registries)) {
       const own = ctx.value.registries[entry.registry];
       if (entry.port === undefined) {
         ctx.issues.push({ code: 'custom', input: own, path: ['registries', entry.registry, 'port'], message: 'is required for a registry that is not in the default set' });
         continue;
       }
-      const other = seen.get(entry.port);
-      if (other !== undefined) {
-        ctx.issues.push({ code: 'custom', input: entry.port, path: ['registries', entry.registry, 'port'], message: `is also the port of ${other}: each cached registry needs its own port` });
+      claim(entry.registry, 'port', entry.port, `the port of ${entry.registry}`, (other) => `is also ${other}: each cached registry needs its own port`);
+      const owner = `the debug server port of ${entry.registry}`;
+      if (entry.debugPort !== undefined) {
+        claim(entry.registry, 'debugPort', entry.debugPort, owner, (other) => `is also ${other}: each cached registry needs its own ports`);
+        continue;
       }
-      seen.set(entry.port, entry.registry);
+      const derived = entry.port + DEBUG_PORT_OFFSET;
+      if (derived > 65535) {
+        ctx.issues.push({ code: 'custom', input: entry.port, path: ['registries', entry.registry, 'port'], message: `leaves no room for the debug server at port + ${DEBUG_PORT_OFFSET}: set debugPort` });
+      } else {
+        claim(entry.registry, 'port', derived, owner, (other) => `puts the debug server on port + ${DEBUG_PORT_OFFSET} = ${derived}, which is also ${other}: set debugPort or another port`);
+      }
     }
   });
 
@@ -91,26 +109,31 @@ export type CacheSettings = z.output<typeof cacheSchema>;
 export interface CachedRegistry {
   registry: string;
   port: number;
+  /** Where its Distribution debug server (`/debug/vars`, the proxy's hit and miss counters) listens on 127.0.0.1. */
+  debugPort: number;
   remote: string;
   credentials: boolean;
 }
 
 /** The registries the settings cache, defaults first, then the file's own additions. */
 export function cachedRegistries(settings: Pick<CacheSettings, 'registries'>): CachedRegistry[] {
-  return listRegistries(settings.registries).filter((r): r is CachedRegistry => r.port !== undefined);
+  return listRegistries(settings.registries).flatMap(({ port, debugPort, ...rest }) =>
+    port === undefined ? [] : [{ ...rest, port, debugPort: debugPort ?? port + DEBUG_PORT_OFFSET }]);
 }
 
+type ListedRegistry = Omit<CachedRegistry, 'port' | 'debugPort'> & { port: number | undefined; debugPort: number | undefined };
+
 // Before validation a registry outside the default set may lack its port.
-function listRegistries(own: CacheSettings['registries']): (Omit<CachedRegistry, 'port'> & { port: number | undefined })[] {
-  const list: (Omit<CachedRegistry, 'port'> & { port: number | undefined })[] = [];
+function listRegistries(own: CacheSettings['registries']): ListedRegistry[] {
+  const list: ListedRegistry[] = [];
   for (const d of defaultCacheRegistries) {
     const entry = own[d.registry];
     if (entry === false) continue;
-    list.push({ registry: d.registry, port: entry?.port ?? d.port, remote: entry?.remote ?? d.remote, credentials: entry?.credentials ?? false });
+    list.push({ registry: d.registry, port: entry?.port ?? d.port, debugPort: entry?.debugPort, remote: entry?.remote ?? d.remote, credentials: entry?.credentials ?? false });
   }
   for (const [registry, entry] of Object.entries(own)) {
     if (entry === false || defaultCacheRegistries.some((d) => d.registry === registry)) continue;
-    list.push({ registry, port: entry.port, remote: entry.remote ?? `https://${registry}`, credentials: entry.credentials });
+    list.push({ registry, port: entry.port, debugPort: entry.debugPort, remote: entry.remote ?? `https://${registry}`, credentials: entry.credentials });
   }
   return list;
 }

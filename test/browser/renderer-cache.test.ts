@@ -6,7 +6,7 @@ import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config/schema';
 import type { CacheStatus } from '../../shared/ipc';
-import type { LogDetail } from '../../shared/log';
+import type { CacheServed, LogDetail } from '../../shared/log';
 import { calls, entries, pushEntries, redirectedDetail, redirectedPull, screenshot, status, useRendererPage } from './renderer-fixture';
 
 const open = useRendererPage();
@@ -97,5 +97,33 @@ describe('local cache in the header and the inspector', () => {
     expect(await trace.getByTestId('trace-cache').innerText()).toBe('served from cache, upstream unreachable');
     expect(await trace.innerText()).toContain('local cache (docker.io)');
     await page.close();
+  });
+
+  it('says whether a pull through the cache was a hit or a miss, in the trace and the list', async () => {
+    const told = (served: CacheServed): LogDetail => ({
+      ...redirectedDetail,
+      rewrite: {
+        ...redirectedDetail.rewrite!,
+        rule: { index: -1, from: 'docker.io', name: 'local cache (docker.io)', cache: 'docker.io' },
+        cache: { registry: 'docker.io', outcome: 'used', served },
+      },
+    });
+    const cases: [CacheServed, string, string][] = [
+      [{ kind: 'miss', layersFetched: 2, layers: 3, bytes: 32_500_000 }, 'fetched from upstream: 2 of 3 layers, 31 MB', 'local cache (docker.io), miss'],
+      [{ kind: 'hit' }, 'served from cache', 'local cache (docker.io), hit'],
+      [{ kind: 'unknown', reason: '2 pulls overlapped' }, 'hit/miss unknown: 2 pulls overlapped', 'local cache (docker.io)'],
+    ];
+    for (const [served, traceText, listText] of cases) {
+      const detail = told(served);
+      const page = await open({}, { details: { [redirectedPull.seq]: detail } });
+      await pushEntries(page, entries.map((e) => (e.seq === redirectedPull.seq ? { ...e, rewrite: detail.rewrite } : e)));
+      const row = page.locator(`[data-seq="${redirectedPull.seq}"]`);
+      expect(await row.innerText()).toContain(listText);
+      await row.click();
+      const trace = page.getByRole('complementary', { name: 'Request detail' }).getByRole('region', { name: 'Rewrite trace' });
+      await trace.waitFor();
+      expect(await trace.getByTestId('trace-cache').innerText()).toBe(traceText);
+      await page.close();
+    }
   });
 });

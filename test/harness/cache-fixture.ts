@@ -36,8 +36,8 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 
 export interface CacheConfigOptions {
   image: string;
-  /** Cached registry -> its port and upstream. */
-  registries: Record<string, { port: number; remote: string }>;
+  /** Cached registry -> its port and upstream (and the port of its debug server, default port + 100). */
+  registries: Record<string, { port: number; remote: string; debugPort?: number; credentials?: boolean }>;
   maxSize?: string;
   enabled?: boolean;
   /** `host` unless given: the bridge needs an engine with one (and an upstream it can reach). */
@@ -53,7 +53,10 @@ export function cacheConfigText(opts: CacheConfigOptions): string {
   if (opts.maxSize) lines.push(`  maxSize: ${opts.maxSize}`);
   lines.push('  registries:');
   for (const registry of DEFAULT_REGISTRIES) if (!(registry in opts.registries)) lines.push(`    ${registry}: false`);
-  for (const [registry, { port, remote }] of Object.entries(opts.registries)) lines.push(`    ${registry}: {port: ${port}, remote: "${remote}"}`);
+  for (const [registry, { port, remote, debugPort, credentials }] of Object.entries(opts.registries)) {
+    const more = `${debugPort !== undefined ? `, debugPort: ${debugPort}` : ''}${credentials !== undefined ? `, credentials: ${credentials}` : ''}`;
+    lines.push(`    ${registry}: {port: ${port}, remote: "${remote}"${more}}`);
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -56,10 +56,10 @@ describe('the local cache in network: bridge', () => {
     const names = DOCKER_CLIS.map((_, i) => `bridged${process.pid}x${i}`);
     for (const name of names) publishImage(host, `${upstream.address}/library/${name}:1`, name);
 
-    const port = await freePort();
+    const [port, debugPort] = [await freePort(), await freePort()];
     const home = mkdtempSync(join(tmpdir(), 'dc-cache-bridge-'));
     cleanups.push(() => rmSync(home, { recursive: true, force: true }));
-    writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, network: 'bridge', registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
+    writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, network: 'bridge', registries: { 'docker.io': { port, debugPort, remote: `http://${upstream.address}` } } }));
     const s: Serve = await startServe({ upstream: host, home });
     cleanups.push(() => removeCaches(host, [HUB_CACHE]));
     cleanups.push(() => s.stop());
@@ -67,38 +67,41 @@ describe('the local cache in network: bridge', () => {
 
     for (const [i, cli] of DOCKER_CLIS.entries()) {
       const out = docker(s.host, ['pull', `${names[i]}:1`], { cli });
-      expect(out).toContain(`docker-caching: pulled docker.io/library/${names[i]}:1 from 127.0.0.1:${port}/library/${names[i]}:1, through the local cache`);
+      // Hit or miss told from the cache's counters, read through its published debug port.
+      expect(out).toContain(`docker-caching: pulled docker.io/library/${names[i]}:1 from 127.0.0.1:${port}/library/${names[i]}:1, fetched from upstream: 1 of 1 layer`);
       const entry = await s.waitForEntry((e) => e.route === 'pull' && e.rewrite?.original === `docker.io/library/${names[i]}:1`, 60_000);
       expect(entry.action).toBe('redirected');
-      expect(entry.rewrite?.cache).toEqual({ registry: 'docker.io', outcome: 'used' });
+      expect(entry.rewrite?.cache).toMatchObject({ registry: 'docker.io', outcome: 'used', served: { kind: 'miss', layersFetched: 1, layers: 1 } });
       expect(docker(host, ['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n')).toContain(`${names[i]}:1`);
     }
     expect(cachedRepositories(host, HUB_CACHE)).toEqual(names.map((n) => `library/${n}`).sort());
 
-    // On the bridge, its port published on the loopback address only.
+    // On the bridge, its port and its debug server's published on the loopback address only.
     const [info] = JSON.parse(docker(host, ['container', 'inspect', HUB_CACHE])) as Inspected[];
     expect(info!.HostConfig.NetworkMode).toBe('bridge');
     expect(info!.NetworkSettings.Networks.bridge?.Gateway).toBe(gateway);
-    expect(info!.HostConfig.PortBindings).toEqual({ '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
-    expect(info!.NetworkSettings.Ports).toEqual({ '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
-    expect(docker(host, ['port', HUB_CACHE]).trim()).toBe(`5000/tcp -> 127.0.0.1:${port}`);
+    const published = { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }], '5001/tcp': [{ HostIp: '127.0.0.1', HostPort: String(debugPort) }] };
+    expect(info!.HostConfig.PortBindings).toEqual(published);
+    expect(info!.NetworkSettings.Ports).toEqual(published);
+    expect(docker(host, ['port', HUB_CACHE]).trim().split('\n').sort()).toEqual([`5000/tcp -> 127.0.0.1:${port}`, `5001/tcp -> 127.0.0.1:${debugPort}`]);
     // What that means on the wire: the registry answers on 127.0.0.1:PORT, not on the host's other addresses.
     expect((await fetch(`http://127.0.0.1:${port}/v2/`)).status).toBe(200);
     expect(await accepts(gateway, port)).toBe(false);
+    expect(await accepts(gateway, debugPort)).toBe(false);
 
     // Upstream gone: the same pulls come from the cache.
     await upstream.stop();
     for (const [i, cli] of DOCKER_CLIS.entries()) {
       docker(host, ['rmi', `${names[i]}:1`]);
       const out = docker(s.host, ['pull', `${names[i]}:1`], { cli });
-      expect(out).toContain('served from the local cache, upstream unreachable');
+      expect(out).toContain(', served from cache, upstream unreachable');
       expect(docker(host, ['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n')).toContain(`${names[i]}:1`);
       docker(host, ['rmi', `${names[i]}:1`]);
     }
     await until('all four pulls logged', () => pulls().length === 4, 30_000);
     expect(pulls().map((e) => e.rewrite?.cache)).toEqual([
-      ...names.map(() => ({ registry: 'docker.io', outcome: 'used' })),
-      ...names.map(() => ({ registry: 'docker.io', outcome: 'used', upstreamUnreachable: true })),
+      ...names.map(() => ({ registry: 'docker.io', outcome: 'used', served: expect.objectContaining({ kind: 'miss' }) })),
+      ...names.map(() => ({ registry: 'docker.io', outcome: 'used', upstreamUnreachable: true, served: { kind: 'hit' } })),
     ]);
   });
 });

@@ -92,11 +92,11 @@ describe('pulls through the local cache', () => {
       expect(containerNames()).not.toContain(HUB_CACHE);
       for (const [i, cli] of DOCKER_CLIS.entries()) {
         const out = docker(s.host, ['pull', `${names[i]}:1`], { cli });
-        expect(out).toContain(`docker-caching: pulled docker.io/library/${names[i]}:1 from 127.0.0.1:${port}/library/${names[i]}:1, through the local cache`);
+        expect(out).toContain(`docker-caching: pulled docker.io/library/${names[i]}:1 from 127.0.0.1:${port}/library/${names[i]}:1, fetched from upstream: 1 of 1 layer`);
         const entry = await pullEntry(s, names[i]!);
         expect(entry.action).toBe('redirected');
         expect(entry.rewrite?.rule).toEqual({ index: -1, from: 'docker.io', name: 'local cache (docker.io)', cache: 'docker.io' });
-        expect(entry.rewrite?.cache).toEqual({ registry: 'docker.io', outcome: 'used' });
+        expect(entry.rewrite?.cache).toMatchObject({ registry: 'docker.io', outcome: 'used', served: { kind: 'miss', layersFetched: 1, layers: 1 } });
         // Under its original name, the mirror tag gone.
         expect(imageNames()).toContain(`${names[i]}:1`);
         expect(imageNames()).not.toContain(`127.0.0.1:${port}/library/${names[i]}:1`);
@@ -109,9 +109,9 @@ describe('pulls through the local cache', () => {
       for (const [i, cli] of DOCKER_CLIS.entries()) {
         docker(host, ['rmi', `${names[i]}:1`]);
         const out = docker(s.host, ['pull', `${names[i]}:1`], { cli });
-        expect(out).toContain('served from the local cache, upstream unreachable');
+        expect(out).toContain(', served from cache, upstream unreachable');
         const entry = await pullEntry(s, names[i]!, 2);
-        expect(entry.rewrite?.cache).toEqual({ registry: 'docker.io', outcome: 'used', upstreamUnreachable: true });
+        expect(entry.rewrite?.cache).toEqual({ registry: 'docker.io', outcome: 'used', upstreamUnreachable: true, served: { kind: 'hit' } });
         expect(imageNames()).toContain(`${names[i]}:1`);
         docker(host, ['rmi', `${names[i]}:1`]);
       }
@@ -132,10 +132,12 @@ describe('pulls through the local cache', () => {
     const [a, b] = await Promise.all([pull(), pull()]);
     for (const out of [a, b]) {
       expect(out.some((m) => m.error)).toBe(false);
-      expect(out.map((m) => m.status).join('\n')).toContain('through the local cache');
+      expect(out.map((m) => m.status).join('\n')).toMatch(/docker-caching: pulled .*, (fetched from upstream|served from cache)/);
     }
     await until('both pulls logged', () => s.entries.filter((e) => e.route === 'pull').length >= 2);
     expect(s.entries.filter((e) => e.route === 'pull').map((e) => e.rewrite?.cache?.outcome)).toEqual(['used', 'used']);
+    // One after the other (same repository): the first fetched it, the second found the cache filled.
+    expect(s.entries.filter((e) => e.route === 'pull').map((e) => e.rewrite?.cache?.served?.kind).sort()).toEqual(['hit', 'miss']);
     expect(imageNames()).toContain(`${name}:1`);
     docker(host, ['rmi', `${name}:1`]);
   });
@@ -310,7 +312,7 @@ describe('upstream credentials and the engine\'s view of its caches', () => {
         const r = engine.status().cache?.registries[0];
         return r?.state === 'running' && (r.sizeBytes ?? 0) > 0;
       }, 30_000);
-      await until('the pull counted as from the cache', () => engine.status().counters.fromCache === 1);
+      await until('the pull counted', () => engine.status().counters.redirected === 1);
       await engine.clearCache();
       expect(containerNames()).not.toContain(HUB_CACHE);
       expect(docker(host, ['volume', 'ls', '--format', '{{.Name}}'])).not.toContain(HUB_CACHE);

@@ -31,13 +31,13 @@ describe('the cache section', () => {
       version: 1,
       cache: {
         image: 'registry:2', network: 'host', ttl: '24h', maxSize: '512MiB',
-        registries: { 'docker.io': { port: 6000, remote: 'http://127.0.0.1:7000' }, 'quay.io': false, 'registry.corp:8443': { port: 6001, credentials: true } },
+        registries: { 'docker.io': { port: 6000, remote: 'http://127.0.0.1:7000' }, 'quay.io': false, 'registry.corp:8443': { port: 6001, debugPort: 7001, credentials: true } },
       },
     });
     const list = cachedRegistries(cache);
-    expect(list.find((r) => r.registry === 'docker.io')).toEqual({ registry: 'docker.io', port: 6000, remote: 'http://127.0.0.1:7000', credentials: false });
+    expect(list.find((r) => r.registry === 'docker.io')).toEqual({ registry: 'docker.io', port: 6000, debugPort: 6100, remote: 'http://127.0.0.1:7000', credentials: false });
     expect(list.some((r) => r.registry === 'quay.io')).toBe(false);
-    expect(list.at(-1)).toEqual({ registry: 'registry.corp:8443', port: 6001, remote: 'https://registry.corp:8443', credentials: true });
+    expect(list.at(-1)).toEqual({ registry: 'registry.corp:8443', port: 6001, debugPort: 7001, remote: 'https://registry.corp:8443', credentials: true });
     expect(maxSizeBytes(cache)).toBe(512 * 2 ** 20);
   });
 
@@ -57,6 +57,19 @@ describe('the cache section', () => {
     expect(problemOf('version: 1\ncache:\n  registries:\n    docker.io: {port: 70000}\n')).toBe('config.yaml:4: cache.registries.docker.io.port: must be 1 to 65535');
     expect(problemOf('version: 1\ncache:\n  registries:\n    ghcr.io: {port: 5050}\n')).toBe(
       'config.yaml:4: cache.registries.ghcr.io.port: is also the port of docker.io: each cached registry needs its own port',
+    );
+    // The debug server (hit and miss counters) takes port + 100 unless debugPort says otherwise.
+    expect(problemOf('version: 1\ncache:\n  registries:\n    ghcr.io: {port: 5150}\n')).toBe(
+      'config.yaml:4: cache.registries.ghcr.io.port: is also the debug server port of docker.io: each cached registry needs its own port',
+    );
+    expect(problemOf('version: 1\ncache:\n  registries:\n    ghcr.io: {port: 5001}\n    registry.corp: {port: 4901}\n')).toBe(
+      'config.yaml:5: cache.registries.registry.corp.port: puts the debug server on port + 100 = 5001, which is also the port of ghcr.io: set debugPort or another port',
+    );
+    expect(problemOf('version: 1\ncache:\n  registries:\n    ghcr.io: {debugPort: 5050}\n')).toBe(
+      'config.yaml:4: cache.registries.ghcr.io.debugPort: is also the port of docker.io: each cached registry needs its own ports',
+    );
+    expect(problemOf('version: 1\ncache:\n  registries:\n    docker.io: {port: 65500}\n')).toBe(
+      'config.yaml:4: cache.registries.docker.io.port: leaves no room for the debug server at port + 100: set debugPort',
     );
     expect(problemOf('version: 1\ncache:\n  registries:\n    registry.corp: {remote: "https://registry.corp"}\n')).toBe(
       'config.yaml:4: cache.registries.registry.corp.port: is required for a registry that is not in the default set',

@@ -14,14 +14,14 @@ describe('cache container specs', () => {
     expect(cacheName('registry.corp:8443')).toBe('docker-caching-cache-registry.corp-8443');
   });
 
-  it('bridge: Distribution on :5000 published on 127.0.0.1:PORT, its own volume, unless-stopped, labelled', () => {
+  it('bridge: Distribution on :5000 published on 127.0.0.1:PORT, its debug server on 127.0.0.1:PORT+100 only, its own volume, unless-stopped, labelled', () => {
     const spec = containerSpec(settings, hub) as { Env: string[]; Labels: Record<string, string>; HostConfig: Record<string, unknown>; Entrypoint: string[]; Cmd: string[] };
     expect(spec.Entrypoint).toEqual(['registry']);
     expect(spec.Cmd).toEqual(['serve', '/etc/docker/registry/config.yml']);
-    expect(spec.Env).toEqual(expect.arrayContaining(['REGISTRY_HTTP_ADDR=:5000', 'REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io', 'REGISTRY_PROXY_TTL=168h']));
+    expect(spec.Env).toEqual(expect.arrayContaining(['REGISTRY_HTTP_ADDR=:5000', 'REGISTRY_HTTP_DEBUG_ADDR=:5001', 'REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io', 'REGISTRY_PROXY_TTL=168h']));
     expect(spec.HostConfig).toMatchObject({
       NetworkMode: 'bridge',
-      PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '5050' }] },
+      PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '5050' }], '5001/tcp': [{ HostIp: '127.0.0.1', HostPort: '5150' }] },
       Binds: ['docker-caching-cache-docker.io:/var/lib/registry'],
       RestartPolicy: { Name: 'unless-stopped' },
     });
@@ -30,9 +30,10 @@ describe('cache container specs', () => {
     expect(isOwn({ 'io.docker-caching.cache.registry': 'docker.io' }, 'docker.io')).toBe(false);
   });
 
-  it('host: listens on 127.0.0.1:PORT itself, nothing published', () => {
-    const spec = containerSpec({ ...settings, network: 'host' }, hub) as { Env: string[]; HostConfig: Record<string, unknown> };
+  it('host: listens on 127.0.0.1:PORT and its debug server on 127.0.0.1:debugPort itself, nothing published', () => {
+    const spec = containerSpec({ ...settings, network: 'host' }, { ...hub, debugPort: 7050 }) as { Env: string[]; HostConfig: Record<string, unknown> };
     expect(spec.Env).toContain('REGISTRY_HTTP_ADDR=127.0.0.1:5050');
+    expect(spec.Env).toContain('REGISTRY_HTTP_DEBUG_ADDR=127.0.0.1:7050');
     expect(spec.HostConfig.NetworkMode).toBe('host');
     expect(spec.HostConfig.PortBindings).toBeUndefined();
   });
@@ -47,6 +48,7 @@ describe('cache container specs', () => {
     const base = fingerprint(settings, hub);
     expect(fingerprint(settings, { ...hub })).toBe(base);
     expect(fingerprint(settings, { ...hub, remote: 'http://127.0.0.1:1' })).not.toBe(base);
+    expect(fingerprint(settings, { ...hub, debugPort: 7050 })).not.toBe(base);
     expect(fingerprint({ ...settings, network: 'host' }, hub)).not.toBe(base);
     expect(fingerprint({ ...settings, image: 'registry:3' }, hub)).not.toBe(base);
   });

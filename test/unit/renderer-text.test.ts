@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../shared/log';
+import type { CacheServed, LogEntry } from '../../shared/log';
 import { defaultConfig } from '../../shared/config/schema';
 import { dockerCommands, dockerHost } from '../../renderer/app/docker-host';
 import { inForce, registryList, unmatchedPulls } from '../../renderer/app/in-force';
@@ -16,6 +16,10 @@ describe('the list\'s "came from / reason" words', () => {
   it('names the mirror a pull came from, or why it went elsewhere or nowhere', () => {
     expect(cameFrom(pull({ rewrite: { ...pull({}).rewrite!, source: 'localhost:5000/library/ubuntu:latest' } }))).toBe('localhost:5000 (mirror)');
     expect(cameFrom(pull({ rewrite: { ...pull({}).rewrite!, rule: { index: -1, from: 'docker.io', cache: 'docker.io' }, source: '127.0.0.1:5050/library/ubuntu:latest' } }))).toBe('local cache (docker.io)');
+    const viaCache = (served: CacheServed) => pull({ rewrite: { ...pull({}).rewrite!, rule: { index: -1, from: 'docker.io', cache: 'docker.io' }, cache: { registry: 'docker.io', outcome: 'used', served } } });
+    expect(cameFrom(viaCache({ kind: 'hit' }))).toBe('local cache (docker.io), hit');
+    expect(cameFrom(viaCache({ kind: 'miss', layersFetched: 1, layers: 2 }))).toBe('local cache (docker.io), miss');
+    expect(cameFrom(viaCache({ kind: 'unknown', reason: '2 pulls overlapped' }))).toBe('local cache (docker.io)');
     const failedMirror = { ref: 'localhost:5000/library/ubuntu:latest', kind: 'mirror' as const, outcome: 'failed' as const, reason: 'toomanyrequests: rate limit', startedMs: 0, durationMs: 1 };
     expect(cameFrom(pull({ action: 'fell back', rewrite: { ...pull({}).rewrite!, candidates: [failedMirror] } }))).toBe('original registry (mirror: toomanyrequests: rate limit)');
     expect(cameFrom(pull({ action: 'failed', rewrite: { ...pull({}).rewrite!, candidates: [{ ...failedMirror, reason: 'connection refused' }] } }))).toBe('connection refused');

@@ -8,7 +8,7 @@ import type { CacheSettings, CachedRegistry } from '../../../shared/config/cache
 import { cachedRegistries, maxSizeBytes } from '../../../shared/config/cache-schema';
 import { nameString, parseNormalizedNamed } from '../../../shared/reference';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
-import { cacheAddress, cacheName, containerSpec, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
+import { cacheAddress, cacheName, containerSpec, debugAddress, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
 import { nextEviction } from './eviction';
 import { UsageFile } from './usage-file';
 import type { CacheRegistryStatus, CacheStatus } from '../../../shared/ipc';
@@ -126,6 +126,11 @@ export class CacheManager {
     } catch {
       return false;
     }
+  }
+
+  /** Where the registry's cache tells its hit and miss counters (its Distribution debug server). */
+  debugAddress(registry: string): string {
+    return debugAddress(this.entry(registry));
   }
 
   /** Starts the given registries' caches (default: all the config caches). */

@@ -17,6 +17,8 @@ export const SPEC_LABEL = 'io.docker-caching.cache.spec';
 export const DATA_DIR = '/var/lib/registry';
 export const CONFIG_FILE = '/etc/docker/registry/config.yml';
 const CONTAINER_PORT = 5000;
+/** The debug server's port inside a bridge-network container (published on 127.0.0.1:debugPort). */
+const CONTAINER_DEBUG_PORT = 5001;
 
 /** `docker-caching-cache-docker.io`; a registry's `:port` becomes `-port`. */
 export function cacheName(registry: string): string {
@@ -37,6 +39,11 @@ export function cacheAddress(entry: Pick<CachedRegistry, 'port'>): string {
   return `127.0.0.1:${entry.port}`;
 }
 
+/** The `127.0.0.1:PORT` of the cache's Distribution debug server (`/debug/vars`: its proxy counters). */
+export function debugAddress(entry: Pick<CachedRegistry, 'debugPort'>): string {
+  return `127.0.0.1:${entry.debugPort}`;
+}
+
 export interface UpstreamLogin {
   username: string;
   password: string;
@@ -51,26 +58,33 @@ export function volumeSpec(registry: string): { Name: string; Labels: Record<str
 
 /**
  * The `POST /containers/create` body: Distribution in proxy mode for one registry, its data
- * on the registry's own volume, restarted unless stopped, reachable at 127.0.0.1:PORT.
+ * on the registry's own volume, restarted unless stopped, reachable at 127.0.0.1:PORT, its
+ * debug server (the hit and miss counters) at 127.0.0.1:debugPort and nowhere else: in the
+ * host network it binds loopback itself; in a bridge network only the container's own
+ * namespace sees its port, published on 127.0.0.1 alone.
  */
 export function containerSpec(settings: Settings, entry: CachedRegistry, login?: UpstreamLogin): Record<string, unknown> {
   const host = settings.network === 'host';
   const env = [
     `REGISTRY_HTTP_ADDR=${host ? cacheAddress(entry) : `:${CONTAINER_PORT}`}`,
+    `REGISTRY_HTTP_DEBUG_ADDR=${host ? debugAddress(entry) : `:${CONTAINER_DEBUG_PORT}`}`,
     `REGISTRY_PROXY_REMOTEURL=${entry.remote}`,
     // Distribution 3 reads the TTL here; 2.8 ignores the variable and keeps its own 168h.
     `REGISTRY_PROXY_TTL=${settings.ttl}`,
     'REGISTRY_STORAGE_DELETE_ENABLED=true',
     ...(login ? [`REGISTRY_PROXY_USERNAME=${login.username}`, `REGISTRY_PROXY_PASSWORD=${login.password}`] : []),
   ];
-  const binding = { [`${CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(entry.port) }] };
+  const binding = {
+    [`${CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(entry.port) }],
+    [`${CONTAINER_DEBUG_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(entry.debugPort) }],
+  };
   return {
     Image: settings.image,
     Entrypoint: ['registry'],
     Cmd: ['serve', CONFIG_FILE],
     Env: env,
     Labels: { ...ownLabels(entry.registry), [SPEC_LABEL]: fingerprint(settings, entry) },
-    ...(host ? {} : { ExposedPorts: { [`${CONTAINER_PORT}/tcp`]: {} } }),
+    ...(host ? {} : { ExposedPorts: { [`${CONTAINER_PORT}/tcp`]: {}, [`${CONTAINER_DEBUG_PORT}/tcp`]: {} } }),
     HostConfig: {
       NetworkMode: host ? 'host' : 'bridge',
       ...(host ? {} : { PortBindings: binding }),
@@ -98,6 +112,6 @@ export function evictionSpec(settings: Pick<CacheSettings, 'image'>, registry: s
 
 /** Changes when a setting the container is made from changes (never from a password itself). */
 export function fingerprint(settings: Settings, entry: CachedRegistry): string {
-  const text = JSON.stringify([settings.image, settings.network, settings.ttl, entry.registry, entry.port, entry.remote, entry.credentials]);
+  const text = JSON.stringify([settings.image, settings.network, settings.ttl, entry.registry, entry.port, entry.debugPort, entry.remote, entry.credentials]);
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

@@ -8,6 +8,11 @@ import type { PullCaches } from '../rewrite/pull-rewrite';
 import type { EngineClient } from '../upstream/engine-client';
 import { CacheManager } from './cache-manager';
 import { cacheUsagePath, upstreamLogin } from './cache-setup';
+import { CachePullWatches } from './pull-watch';
+import { readProxyCounters } from './proxy-counters';
+
+/** How long a read of a cache's counters may take before its pull's hit or miss is "unknown". */
+const COUNTERS_TIMEOUT_MS = 300;
 
 export interface EngineCaches extends PullCaches {
   readonly manager: CacheManager;
@@ -70,6 +75,8 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
     onChange: () => void refresh(),
   });
 
+  const watches = new CachePullWatches((registry) => readProxyCounters(manager.debugAddress(registry), COUNTERS_TIMEOUT_MS));
+
   return {
     manager,
     snapshot: () => snapshot,
@@ -80,6 +87,7 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
     },
     ensure: (registry) => manager.ensure(registry),
     upstreamReachable: (registry) => manager.upstreamReachable(registry),
+    watchPull: (registry) => watches.start(registry),
     pulled(registry, repository) {
       manager.recordPull(registry, repository).then(
         () => {

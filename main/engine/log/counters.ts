@@ -14,7 +14,8 @@ export class Counters {
       const v = this.values;
       if (entry.action === 'redirected') {
         v.redirected++;
-        if (entry.rewrite.cache?.outcome === 'used') v.fromCache++;
+        // Hits only: a miss fetched from upstream, and an unknown cannot be counted either way.
+        if (entry.rewrite.cache?.served?.kind === 'hit') v.fromCache++;
         // Image bytes the engine downloaded (layer progress), not the size of the progress stream.
         v.bytesFromMirrors += entry.progress?.bytesDone ?? 0;
       } else if (entry.action === 'fell back') v.fellBack++;

@@ -11,9 +11,21 @@ export interface ProgressMessage {
   errorDetail?: { message?: string; code?: number };
 }
 
+/**
+ * What the engine said it fetched: the image's layers it named, those it downloaded (the
+ * rest it had), and their bytes when it gave a size for each. An engine that names no layer
+ * had the image (up to date, or a new tag for it) and fetched nothing but the manifest.
+ */
+export interface PullFacts {
+  layers: number;
+  layersFetched: number;
+  /** Bytes of the downloaded layers, undefined when the engine did not size each of them. */
+  fetchedBytes?: number;
+}
+
 export class ProgressReader {
   private partial = '';
-  private readonly layers = new Map<string, { current: number; total: number; done: boolean }>();
+  private readonly layers = new Map<string, { current: number; total: number; done: boolean; fetched: boolean }>();
   /** The first error the stream reported, if any. */
   error: string | null = null;
   /** The tags the engine said it pulled (`Pulling from <repo>` with the tag as id): an all-tags pull names each. */
@@ -46,6 +58,16 @@ export class ProgressReader {
     return { layers: this.layers.size, layersDone, bytesTotal, bytesDone };
   }
 
+  facts(): PullFacts {
+    const fetched = [...this.layers.values()].filter((l) => l.fetched);
+    const sized = fetched.every((l) => l.total > 0);
+    return {
+      layers: this.layers.size,
+      layersFetched: fetched.length,
+      ...(sized ? { fetchedBytes: fetched.reduce((sum, l) => sum + l.total, 0) } : {}),
+    };
+  }
+
   private take(line: string): { line: string; message: ProgressMessage | null } {
     let parsed: unknown;
     try {
@@ -67,8 +89,12 @@ export class ProgressReader {
   private track(m: ProgressMessage): void {
     if (m.id && m.status?.startsWith('Pulling from ')) this.pulledTags.add(m.id);
     if (!m.id || !m.status || !/^[0-9a-f]{12}$/.test(m.id)) return;
-    const layer = this.layers.get(m.id) ?? { current: 0, total: 0, done: false };
+    const layer = this.layers.get(m.id) ?? { current: 0, total: 0, done: false, fetched: false };
     this.layers.set(m.id, layer);
+    // The engine asks the registry only for layers it announces this way; "Already exists" it
+    // has (the containerd store says so after "Pulling fs layer" too).
+    if (m.status === 'Pulling fs layer' || m.status === 'Downloading') layer.fetched = true;
+    if (m.status === 'Already exists') layer.fetched = false;
     if (m.status === 'Downloading' && m.progressDetail) {
       layer.current = m.progressDetail.current ?? layer.current;
       layer.total = m.progressDetail.total ?? layer.total;

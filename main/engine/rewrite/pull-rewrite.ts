@@ -3,7 +3,8 @@
 // one progress stream, then re-tagged under the original name. Credentials for one registry
 // never travel to another: the client's X-Registry-Auth goes only to the original registry.
 import type { Config } from '../../../shared/config/schema';
-import type { CandidateAttempt, FollowUp, RewriteTrace } from '../../../shared/log';
+import type { CacheServed, CandidateAttempt, FollowUp, RewriteTrace } from '../../../shared/log';
+import { cacheServedText } from '../../../shared/cache-served';
 import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../../shared/reference';
 import { planPull, type MirrorPlan, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
 import { ruleLabel } from '../../../shared/rules/explain';
@@ -11,7 +12,8 @@ import { cacheLabel } from '../../../shared/rules/cache-rules';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import { headerValue, type RequestHead } from '../proxy/http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
-import { ProgressReader, type ProgressMessage } from './pull-progress';
+import { ProgressReader, type ProgressMessage, type PullFacts } from './pull-progress';
+import type { CachePullWatch } from '../cache/pull-watch';
 import { SerialByKey } from './serial-by-key';
 import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
 import { PullSecrets, redactTarget } from '../log/redact';
@@ -24,6 +26,8 @@ export interface PullCaches {
   upstreamReachable(registry: string): Promise<boolean>;
   /** A pull of `repository` went through the registry's cache (for least-recently-pulled eviction). */
   pulled(registry: string, repository: string): void;
+  /** Starts telling hit from miss for a pull through the registry's cache (reads its counters first). */
+  watchPull(registry: string): Promise<CachePullWatch>;
 }
 
 export interface PullRewriteOptions extends CredentialSource {
@@ -122,7 +126,7 @@ interface PullRun {
 
 /** How one candidate went: pulled (with what it fetched), failed, the engine did not answer, or the client left. */
 type CandidateResult =
-  | { kind: 'pulled'; fetched: Fetched }
+  | { kind: 'pulled'; fetched: Fetched; facts: PullFacts }
   | { kind: 'failed'; failure: Failure }
   | { kind: 'engine silent'; reason: string }
   | { kind: 'abandoned' };
@@ -147,6 +151,7 @@ async function runCandidates(
       continue;
     }
     let upstreamReachable: Promise<boolean> | undefined;
+    let watch: CachePullWatch | undefined;
     if (candidate.cache !== undefined && opts.caches) {
       const ready = await opts.caches.ensure(candidate.cache);
       if (!ready.ok) {
@@ -160,9 +165,11 @@ async function runCandidates(
       }
       // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
       upstreamReachable = opts.caches.upstreamReachable(candidate.cache);
+      watch = await opts.caches.watchPull(candidate.cache);
     }
     const result = await tryCandidate(run, candidate, candidate.ref);
     attempt.durationMs = Date.now() - run.started - attempt.startedMs;
+    if (result.kind !== 'pulled') watch?.cancel();
     if (result.kind === 'abandoned') return abandoned(run, attempt);
     if (result.kind === 'engine silent') {
       // Every other candidate would meet the same silent engine: say it once and stop.
@@ -182,7 +189,7 @@ async function runCandidates(
     }
     attempt.outcome = 'ok';
     // Any candidate before this one (failed, skipped or unavailable) makes a pull of the original a fallback.
-    return pulled(run, candidate, candidate.ref, result.fetched, trace.candidates.length > 1, upstreamReachable);
+    return pulled(run, candidate, candidate.ref, result, trace.candidates.length > 1, { upstreamReachable, watch });
   }
   await nothingPulled(run, failures);
 }
@@ -227,7 +234,7 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
     req.entry.progress = progress.summary();
   }
   if (progress.error) return failed(progress.error);
-  return { kind: 'pulled', fetched: { before, pulled: progress.pulledTags } };
+  return { kind: 'pulled', fetched: { before, pulled: progress.pulledTags }, facts: progress.facts() };
 }
 
 /** Copies the engine's progress lines to the client, without its error lines (the next candidate may still work). */
@@ -262,26 +269,45 @@ async function abandoned(run: PullRun, attempt: CandidateAttempt): Promise<void>
   else await ctx.respond.json(500, { message: req.entry.error });
 }
 
+/** A pull through a cache: whether its upstream answers, and its hit-or-miss watch. */
+interface CacheWatch {
+  upstreamReachable?: Promise<boolean>;
+  watch?: CachePullWatch;
+}
+
 /** A candidate was pulled: name it as the original (a mirror pull), say where it came from, end the stream. */
 async function pulled(
-  run: PullRun, candidate: PlannedCandidate, ref: Reference, fetched: Fetched, afterOthers: boolean, upstreamReachable: Promise<boolean> | undefined,
+  run: PullRun, candidate: PlannedCandidate, ref: Reference, result: { fetched: Fetched; facts: PullFacts }, afterOthers: boolean, cache: CacheWatch,
 ): Promise<void> {
   const { req, ctx, trace } = run;
   trace.source = candidate.text;
-  let servedNote = '';
-  if (candidate.cache !== undefined) {
-    const offline = upstreamReachable ? !(await upstreamReachable) : false;
-    trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
-    servedNote = offline ? ', served from the local cache, upstream unreachable' : ', through the local cache';
-    run.opts.caches?.pulled(candidate.cache, ref.path);
-  }
+  // Read while the image is re-tagged: telling hit from miss adds no wait of its own.
+  const served = cache.watch?.finish(result.facts);
   // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
   req.entry.action = candidate.kind === 'mirror' ? 'redirected' : afterOthers ? 'fell back' : 'passed';
-  if (candidate.kind === 'mirror') await retagAfterPull(run, ref, fetched);
+  if (candidate.kind === 'mirror') await retagAfterPull(run, ref, result.fetched);
+  let servedNote = '';
+  if (candidate.cache !== undefined) {
+    const offline = cache.upstreamReachable ? !(await cache.upstreamReachable) : false;
+    trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
+    const told = await tellServed(served, offline);
+    if (told) trace.cache.served = told;
+    servedNote = told ? `, ${cacheServedText(told, offline)}` : ', through the local cache';
+    run.opts.caches?.pulled(candidate.cache, ref.path);
+  }
   await run.stream.start();
   await ctx.respond.write(status(`pulled ${trace.original} from ${candidate.text}${servedNote}${describeFollowUps(trace)}`));
   await ctx.respond.end();
   ctx.updated();
+}
+
+/**
+ * Hit or miss as the cache's counters tell it. A pull that succeeded while the upstream did
+ * not answer can only have come from the cache, whatever the counters could say.
+ */
+async function tellServed(served: Promise<CacheServed> | undefined, offline: boolean): Promise<CacheServed | undefined> {
+  const told = await served;
+  return offline && (told === undefined || told.kind === 'unknown') ? { kind: 'hit' } : told;
 }
 
 /** Every candidate failed: a Docker-style error naming the rule and each failure. */
