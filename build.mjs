@@ -9,6 +9,7 @@ const targets = [
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['test/bench/proxy-bench.ts'], outfile: 'dist/bench/proxy-bench.js', ...node },
   { entryPoints: ['test/bench/soak.ts'], outfile: 'dist/bench/soak.js', ...node },
+  { entryPoints: ['test/bench/request-cost.ts'], outfile: 'dist/bench/request-cost.js', ...node },
   { entryPoints: ['main/shell/main.ts'], outfile: 'dist/shell/main.js', ...node, external: ['electron'] },
   // Sandboxed preloads may only require('electron') and a few polyfilled modules.
   { entryPoints: ['main/shell/preload.ts'], outfile: 'dist/shell/preload.js', ...node, platform: 'browser', external: ['electron'] },

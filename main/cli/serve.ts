@@ -2,9 +2,8 @@
 // finished request, and on SIGINT/SIGTERM closes its connections, removes its socket and
 // exits 0 within 5 s.
 import { startEngine } from '../engine/start';
-import { formatLogLine, type LogFormat } from './log-line';
-import { summary } from '../engine/log/log-store';
-import type { LogDetail } from '../../shared/log';
+import type { LogFormat } from './log-line';
+import { LogPrinter } from './log-printer';
 import { endpointFor } from '../engine/upstream/docker-context';
 
 export interface ServeOptions {
@@ -16,28 +15,16 @@ export interface ServeOptions {
 }
 
 const STOP_DEADLINE_MS = 5_000;
-/** How long a finished request's line may wait to be printed with others. */
-const LOG_FLUSH_MS = 20;
 
 export async function serve(opts: ServeOptions): Promise<void> {
   // Connections carry their own error boundary; should anything still escape one, it is
   // reported and every other docker command keeps working.
   process.on('unhandledRejection', (err) => reportStray('an unhandled rejection', err));
   const engine = await startEngine({ configPath: opts.config, listen: opts.listen, upstream: opts.upstream, group: opts.group, logCapacity: 1000 });
-  // Finished entries are formatted and written together every LOG_FLUSH_MS, off the data
-  // path: stdout to a pipe is a synchronous write, one per request would cost every request.
-  let finished: LogDetail[] = [];
-  const flush = () => {
-    if (finished.length === 0) return;
-    let text = '';
-    for (const entry of finished) text += formatLogLine(opts.logFormat === 'json' ? summary(entry) : entry, opts.logFormat) + '\n';
-    finished = [];
-    process.stdout.write(text);
-  };
+  // Finished entries are printed off the data path, together and a slice at a time.
+  const printer = new LogPrinter(opts.logFormat, (text) => process.stdout.write(text));
   engine.logs.subscribe((entry, kind) => {
-    if (kind !== 'end') return;
-    if (finished.length === 0) setTimeout(flush, LOG_FLUSH_MS).unref();
-    finished.push(entry);
+    if (kind === 'end') printer.add(entry);
   });
   engine.config.onChange((state) => {
     if (state.error) {
@@ -59,7 +46,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       const deadline = setTimeout(() => process.exit(0), STOP_DEADLINE_MS);
       deadline.unref();
       void engine.stop().then(() => {
-        flush();
+        printer.flush();
         resolve();
       });
     };

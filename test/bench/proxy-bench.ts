@@ -10,17 +10,9 @@ import { join } from 'node:path';
 import { startDockerd, docker, importBusyboxImage } from '../harness/real-docker';
 import { startServe } from '../harness/serve';
 import { cacheBench } from './cache-bench';
+import { RAW_PIPE } from './references';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-
-const RAW_PIPE = `
-const { createServer, connect } = require('node:net');
-const [listen, upstream] = process.argv.slice(1);
-createServer({ allowHalfOpen: true }, (c) => {
-  const u = connect({ path: upstream, allowHalfOpen: true });
-  c.pipe(u); u.pipe(c);
-  c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
-}).listen(listen);`;
 
 function hasSocat(): boolean {
   try {

@@ -1,6 +1,7 @@
-// Engine bytes reach every client intact while other connections read at the same time:
-// a read buffer may be reused only once no client write still holds its bytes. Slow clients
-// (their writes stay queued) beside fast ones are the case that corrupted `docker save`.
+// Bytes reach the other side intact while other connections read at the same time: a read
+// buffer may be reused only once no write still holds its bytes. Slow clients (their writes
+// stay queued) beside fast ones are the case that corrupted `docker save`; slow engines beside
+// fast ones are the same case for what clients send (`docker load`).
 import { describe, expect, it, afterEach } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,20 +52,107 @@ function fakeEngine(): Server {
   });
 }
 
+/**
+ * An engine that takes `POST /upload/SEED` bodies, reading slowly when SEED is odd (its reads
+ * pause, so the proxy's writes of client bytes queue), and answers with the offset of the
+ * first byte that differs from the pattern (-1: intact); pings are answered too.
+ */
+function uploadEngine(): Server {
+  return createServer((s) => {
+    let head = '';
+    let seed = 0;
+    let remaining = 0;
+    let offset = 0;
+    let firstBad = -1;
+    let sinceSleep = 0;
+    s.on('data', (d: Buffer) => {
+      let pos = 0;
+      while (pos < d.length) {
+        if (remaining > 0) {
+          const n = Math.min(remaining, d.length - pos);
+          const expected = pattern(offset, n, seed);
+          if (firstBad === -1) {
+            const bad = d.subarray(pos, pos + n).findIndex((b, j) => b !== expected[j]);
+            if (bad !== -1) firstBad = offset + bad;
+          }
+          offset += n;
+          remaining -= n;
+          pos += n;
+          sinceSleep += n;
+          if (remaining === 0) s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${String(firstBad).length}\r\n\r\n${firstBad}`);
+          continue;
+        }
+        head += d.toString('latin1', pos);
+        pos = d.length;
+        const end = head.indexOf('\r\n\r\n');
+        if (end === -1) break;
+        const rest = Buffer.from(head.slice(end + 4), 'latin1');
+        const upload = /^POST \/upload\/(\d+)[^]*Content-Length: (\d+)/i.exec(head.slice(0, end));
+        head = '';
+        if (upload) {
+          [seed, remaining, offset, firstBad] = [Number(upload[1]), Number(upload[2]), 0, -1];
+        } else s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK');
+        if (rest.length) {
+          d = rest;
+          pos = 0;
+        }
+      }
+      if (seed % 2 === 1 && sinceSleep > 64 * 1024) {
+        sinceSleep = 0;
+        s.pause();
+        setTimeout(() => s.resume(), 2);
+      }
+    });
+  });
+}
+
+/** Sends one patterned body through the proxy; resolves with the engine's verdict. */
+function upload(path: string, seed: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s: Socket = connect({ path });
+    let got = '';
+    s.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      const end = got.indexOf('\r\n\r\n');
+      const length = /Content-Length: (\d+)/.exec(got);
+      if (end >= 0 && length && got.length >= end + 4 + Number(length[1])) {
+        s.destroy();
+        resolve(Number(got.slice(end + 4)));
+      }
+    });
+    s.on('error', reject);
+    s.write(`POST /upload/${seed} HTTP/1.1\r\nHost: docker\r\nContent-Length: ${BODY}\r\n\r\n`);
+    // Written in uneven pieces, so reads of the proxy split them anywhere.
+    let sent = 0;
+    const pump = () => {
+      while (sent < BODY) {
+        const n = Math.min(100_003, BODY - sent);
+        const ok = s.write(pattern(sent, n, seed));
+        sent += n;
+        if (!ok) return void s.once('drain', pump);
+      }
+    };
+    pump();
+  });
+}
+
 /** Reads one streamed response; a slow reader pauses between reads so its writes queue. */
 function fetchStream(path: string, seed: number, slow: boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s: Socket = connect({ path });
     const chunks: Buffer[] = [];
+    let received = 0;
+    let headEnd = -1;
     let total = 0;
     s.on('data', (c: Buffer) => {
       chunks.push(c);
+      received += c.length;
       total += c.length;
-      const whole = Buffer.concat(chunks);
-      const headEnd = whole.indexOf('\r\n\r\n');
-      if (headEnd >= 0 && whole.length - headEnd - 4 >= BODY) {
+      // Joined only to find the head, and once the body is complete.
+      if (headEnd === -1) headEnd = Buffer.concat(chunks).indexOf('\r\n\r\n');
+      if (headEnd >= 0 && received - headEnd - 4 >= BODY) {
         s.destroy();
-        resolve(whole.subarray(headEnd + 4));
+        resolve(Buffer.concat(chunks).subarray(headEnd + 4));
         return;
       }
       if (slow && total > 64 * 1024) {
@@ -96,7 +184,7 @@ function ping(path: string, times: number): Promise<void> {
   });
 }
 
-describe('engine read buffers', () => {
+describe('read buffers', () => {
   let dir = '';
   let engine: Server | null = null;
   let proxy: ProxyServer | null = null;
@@ -110,19 +198,24 @@ describe('engine read buffers', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // 24 MiB through the proxy to clients that pause every chunk, compared byte by byte: seconds
-  // of real work, beyond the 5 s default on a loaded machine.
-  it('streams reach slow and fast clients byte for byte while other connections read', { timeout: 60_000 }, async () => {
+  /** The proxy in front of `fake`; returns the proxy's socket. */
+  async function proxyFor(fake: Server): Promise<string> {
     dir = mkdtempSync(join(tmpdir(), 'dc-readbuf-'));
     const engineSocket = join(dir, 'engine.sock');
     const proxySocket = join(dir, 'proxy.sock');
-    engine = fakeEngine();
-    await new Promise<void>((r) => engine!.listen(engineSocket, r));
+    engine = fake;
+    await new Promise<void>((r) => fake.listen(engineSocket, r));
     const upstream = () => ({ kind: 'unix' as const, path: engineSocket });
     client = new EngineClient(upstream);
     proxy = createProxyServer({ upstream, logs: new LogStore(1000), engine: client, interceptors: () => [] });
     await new Promise<void>((r) => proxy!.listen(proxySocket, r));
+    return proxySocket;
+  }
 
+  // 24 MiB through the proxy each, to clients (engines) that pause every chunk, compared byte
+  // by byte: seconds of real work, beyond the 5 s default on a loaded machine.
+  it('engine streams reach slow and fast clients byte for byte while other connections read', { timeout: 60_000 }, async () => {
+    const proxySocket = await proxyFor(fakeEngine());
     const seeds = [1, 2, 3, 4];
     const [bodies] = await Promise.all([
       Promise.all(seeds.map((seed) => fetchStream(proxySocket, seed, seed % 2 === 1))),
@@ -133,6 +226,16 @@ describe('engine read buffers', () => {
       const firstBad = body.findIndex((b, j) => b !== expected[j]);
       expect({ seed: seeds[i], length: body.length, firstBad }).toEqual({ seed: seeds[i], length: BODY, firstBad: -1 });
     });
+  });
+
+  it('request bodies reach slow and fast engines byte for byte while other connections read', { timeout: 60_000 }, async () => {
+    const proxySocket = await proxyFor(uploadEngine());
+    const seeds = [1, 2, 3, 4];
+    const [verdicts] = await Promise.all([
+      Promise.all(seeds.map((seed) => upload(proxySocket, seed))),
+      Promise.all([ping(proxySocket, 300), ping(proxySocket, 300)]),
+    ]);
+    expect(verdicts).toEqual([-1, -1, -1, -1]);
   });
 });
 

@@ -11,8 +11,13 @@ const SECRET_PARAM = /^(buildargs|password|passwd|secret|token|auth|credentials?
 
 /** The headers with secret values replaced; the same array when there is nothing to replace. */
 export function redactHeaders(headers: Headers): Headers {
-  if (!headers.some(([k]) => SECRET_HEADERS.has(k.toLowerCase()))) return headers;
+  if (!hasSecretHeader(headers)) return headers;
   return headers.map(([k, v]) => [k, SECRET_HEADERS.has(k.toLowerCase()) ? REDACTED : v]);
+}
+
+function hasSecretHeader(headers: Headers): boolean {
+  for (const [k] of headers) if (SECRET_HEADERS.has(k.toLowerCase())) return true;
+  return false;
 }
 
 // `scheme://user:password@host`: whatever comes before the @ of a URL's authority.

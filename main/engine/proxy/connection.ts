@@ -19,6 +19,7 @@ import { ClientResponder } from './client-responder';
 import { CONTINUE, dockerError, type ResponseShape } from './docker-error';
 import type { InterceptOutcome, Interceptor, ProxyOptions } from './proxy';
 import { nextReadBuffer, SMALL_READ_BUFFER } from './read-buffer';
+import { withOwnReads } from './own-reads';
 
 /**
  * head: reading request heads (idle or mid-head); body: forwarding a request body;
@@ -51,7 +52,7 @@ const MAX_HELD_BYTES = 64 * 1024;
  */
 export const HIGH_WATER_MARK = 512 * 1024;
 /** A stream option net.connect passes on to the socket; its types leave it out. */
-const STREAM_OPTIONS: object = { highWaterMark: HIGH_WATER_MARK };
+const STREAM_OPTIONS = { highWaterMark: HIGH_WATER_MARK };
 
 
 interface Exchange {
@@ -107,13 +108,21 @@ export class ProxyConnection {
   private closeGracefully = false;
   private closeReason = 'the client closed the connection';
 
-  constructor(private readonly client: Socket, private readonly opts: ProxyOptions, private readonly onGone: () => void) {
+  private readonly client: Socket;
+  /** What the client socket reads into next (read-buffer.ts). */
+  private clientBuffer: Buffer = Buffer.allocUnsafe(SMALL_READ_BUFFER);
+
+  /** `accepted` must be paused (the server accepts with pauseOnConnect): reading starts here. */
+  constructor(accepted: Socket, private readonly opts: ProxyOptions, private readonly onGone: () => void) {
     this.requests = new RequestReader({
       onHead: (head, raw) => this.onRequestHead(head, raw),
       onBody: (slice) => this.onRequestBody(slice),
       onEnd: () => this.onRequestEnd(),
     });
-    client.on('data', (buf: Buffer) => this.guard(() => this.onClientData(buf)));
+    const client = (this.client = withOwnReads(accepted, {
+      buffer: () => this.clientBuffer,
+      callback: (n, buf) => this.onClientRead(n, buf),
+    }, STREAM_OPTIONS));
     client.on('end', () => this.guard(() => this.onClientEnd()));
     client.on('error', () => this.guard(() => this.onClientGone()));
     client.on('close', () => this.guard(() => this.onClientGone()));
@@ -256,6 +265,17 @@ export class ProxyConnection {
 
   // ---- client -> engine ---------------------------------------------------------------
 
+  private onClientRead(n: number, buf: Buffer): void {
+    // The error boundary of guard(), without a closure per read.
+    try {
+      this.onClientData(n === buf.length ? buf : buf.subarray(0, n));
+    } catch (err) {
+      this.fail(err);
+    }
+    // Reused only while nothing still points into it: a queued engine write, held requests.
+    this.clientBuffer = nextReadBuffer(this.clientBuffer, n, (this.upstream?.writableLength ?? 0) > 0 || this.requests.heldBytes > 0);
+  }
+
   private onClientData(buf: Buffer): void {
     switch (this.state) {
       case 'tunnel':
@@ -319,7 +339,7 @@ export class ProxyConnection {
       answered: false, informational: false, untilClose: false, closeAfter: head.close,
     };
     this.reading = exchange;
-    const interceptor = exchange.hijack ? undefined : this.opts.interceptors?.().find((i) => i.wants(route, head));
+    const interceptor = exchange.hijack ? undefined : this.interceptorFor(route, head);
     if (interceptor) {
       this.interception = { exchange, head, route, interceptor, body: [], size: 0, complete: false, responder: null };
       this.enter('intercepting');
@@ -329,6 +349,12 @@ export class ProxyConnection {
     }
     this.forward(exchange, raw);
     if (head.body.kind !== 'none') this.enter('body');
+  }
+
+  private interceptorFor(route: RouteInfo, head: RequestHead): Interceptor | undefined {
+    const interceptors = this.opts.interceptors?.();
+    if (interceptors) for (const interceptor of interceptors) if (interceptor.wants(route, head)) return interceptor;
+    return undefined;
   }
 
   private onRequestBody(slice: Buffer): void {
@@ -494,7 +520,12 @@ export class ProxyConnection {
       onread: {
         buffer: () => readBuffer,
         callback: (n: number, buf: Uint8Array) => {
-          this.guard(() => this.onUpstreamData(upstream, reader, Buffer.from(buf.buffer, buf.byteOffset, n)));
+          // The error boundary of guard(), without a closure per read.
+          try {
+            this.onUpstreamData(upstream, reader, Buffer.from(buf.buffer, buf.byteOffset, n));
+          } catch (err) {
+            this.fail(err);
+          }
           readBuffer = nextReadBuffer(readBuffer, n, this.client.writableLength > 0);
           return true;
         },

@@ -57,22 +57,33 @@ function parseHeaderLines(text: string, from: number): { headers: Headers; frami
   return { headers, framing };
 }
 
-/** Records a header if it decides framing. Only names of the right length are lower-cased. */
-function noteFraming(framing: FramingHeaders, name: string, value: string): void {
-  switch (name.length) {
-    case 14:
-      if (name.toLowerCase() === 'content-length') framing.contentLength.push(value);
-      break;
-    case 17:
-      if (name.toLowerCase() === 'transfer-encoding') framing.transferEncoding ??= value;
-      break;
-    case 7:
-      if (name.toLowerCase() === 'upgrade') framing.upgrade ??= value;
-      break;
-    case 10:
-      if (name.toLowerCase() === 'connection') framing.connection ??= value;
-      break;
+/** True when `name` (from `from` in `text`) is `lower` in any ASCII case: compared without a lower-cased copy. */
+export function isName(lower: string, text: string, from = 0, length = text.length - from): boolean {
+  if (length !== lower.length) return false;
+  for (let i = 0; i < length; i++) {
+    let c = text.charCodeAt(from + i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(i)) return false;
   }
+  return true;
+}
+
+/** The framing header a name is, if any (names compared in any case, without copies). */
+function framingName(text: string, from: number, length: number): keyof FramingHeaders | null {
+  switch (length) {
+    case 14: return isName('content-length', text, from, length) ? 'contentLength' : null;
+    case 17: return isName('transfer-encoding', text, from, length) ? 'transferEncoding' : null;
+    case 7: return isName('upgrade', text, from, length) ? 'upgrade' : null;
+    case 10: return isName('connection', text, from, length) ? 'connection' : null;
+    default: return null;
+  }
+}
+
+/** Records a header if it decides framing. */
+function noteFraming(framing: FramingHeaders, name: string, value: string): void {
+  const which = framingName(name, 0, name.length);
+  if (which === 'contentLength') framing.contentLength.push(value);
+  else if (which !== null) framing[which] ??= value;
 }
 
 function firstLineEnd(text: string): number {
@@ -104,10 +115,9 @@ export function scanResponseHead(text: string): { status: number; framing: Frami
     if (end === -1) end = text.length;
     const colon = text.indexOf(':', pos);
     if (colon <= pos || colon > end) throw new MalformedHttp('malformed header line in response');
-    const nameLength = colon - pos;
-    if (nameLength === 14 || nameLength === 17 || nameLength === 7 || nameLength === 10) {
-      noteFraming(framing, text.slice(pos, colon), text.slice(colon + 1, end).trim());
-    }
+    const which = framingName(text, pos, colon - pos);
+    if (which === 'contentLength') framing.contentLength.push(text.slice(colon + 1, end).trim());
+    else if (which !== null) framing[which] ??= text.slice(colon + 1, end).trim();
     pos = end + 2;
   }
   return { status, framing };

@@ -57,7 +57,7 @@ export type ProxyServer = Server & {
 
 export function createProxyServer(opts: ProxyOptions): ProxyServer {
   const connections = new Set<ProxyConnection>();
-  const server = createServer({ allowHalfOpen: true, pauseOnConnect: false, highWaterMark: HIGH_WATER_MARK }, (client) => {
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: HIGH_WATER_MARK }, (client) => {
     const conn = new ProxyConnection(client, opts, () => connections.delete(conn));
     connections.add(conn);
   });

@@ -2,7 +2,7 @@
 // 1.19's server.go, request.go, transfer.go and net/textproto), so that the proxy and the engine
 // always agree on which requests a byte stream holds and where each body ends. Pure: text in,
 // head or RequestRejected out. Never more lenient than Go where a request is acted upon.
-import type { FramingHeaders, Headers } from './http-stream';
+import { isName, type FramingHeaders, type Headers } from './http-stream';
 
 /** A request Go's server refuses: the status it answers with before closing the connection. */
 export class RequestRejected extends Error {
@@ -56,13 +56,26 @@ function isToken(s: string): boolean {
 
 const bad = (message: string) => new RequestRejected(400, message);
 
+/** The end of the line starting at `from` (its LF, or the end of the text). */
+function lineEnd(text: string, from: number): number {
+  const nl = text.indexOf('\n', from);
+  return nl === -1 ? text.length : nl;
+}
+
+/** The end of a line's content: one CR before its LF is not part of it (bufio.ReadLine). */
+function contentEnd(text: string, from: number, end: number): number {
+  return end > from && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+}
+
+const isBlank = (c: number) => c === 32 || c === 9;
+
 /**
  * Parses a head: request line and header lines, each ended by LF or CRLF as Go's textproto
- * reads them, without the empty line that ends the head.
+ * reads them, without the empty line that ends the head. Walks the text without splitting it.
  */
 export function parseRequestHead(text: string): RequestHead {
-  const lines = splitLines(text);
-  const line = lines[0] ?? '';
+  const firstEnd = lineEnd(text, 0);
+  const line = text.slice(0, contentEnd(text, 0, firstEnd));
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
   if (sp2 === -1) throw bad(`malformed HTTP request ${JSON.stringify(line.slice(0, 80))}`);
@@ -73,44 +86,47 @@ export function parseRequestHead(text: string): RequestHead {
   const proto = parseVersion(version);
   if (!proto) throw bad(`malformed HTTP version ${JSON.stringify(version.slice(0, 20))}`);
   const originTarget = requestTarget(method, target);
-  const headers = readHeaderLines(lines);
+  const headers = readHeaderLines(text, firstEnd + 1);
 
   // The headers that matter, matched as Go matches canonical keys (token names, any case).
   const framing: FramingHeaders = { contentLength: [] };
   const transferEncodings: string[] = [];
-  const hosts: string[] = [];
-  const trailers: string[] = [];
-  const connection: string[] = [];
+  let hosts = 0;
+  let host = '';
+  let trailers: string[] | undefined;
+  let connection: string[] | undefined;
   let expect: string | undefined;
   for (const [name, value] of headers) {
     switch (name.length) {
-      case 4: if (name.toLowerCase() === 'host') hosts.push(value); break;
-      case 6: if (name.toLowerCase() === 'expect') expect ??= value; break;
+      case 4:
+        if (isName('host', name) && hosts++ === 0) host = value;
+        break;
+      case 6: if (isName('expect', name)) expect ??= value; break;
       case 7:
-        if (name.toLowerCase() === 'trailer') trailers.push(value);
-        else if (name.toLowerCase() === 'upgrade') framing.upgrade ??= value;
+        if (isName('trailer', name)) (trailers ??= []).push(value);
+        else if (isName('upgrade', name)) framing.upgrade ??= value;
         break;
       case 10:
-        if (name.toLowerCase() === 'connection') {
+        if (isName('connection', name)) {
           framing.connection ??= value;
-          connection.push(value);
+          (connection ??= []).push(value);
         }
         break;
-      case 14: if (name.toLowerCase() === 'content-length') framing.contentLength.push(value); break;
-      case 17: if (name.toLowerCase() === 'transfer-encoding') transferEncodings.push(value); break;
+      case 14: if (isName('content-length', name)) framing.contentLength.push(value); break;
+      case 17: if (isName('transfer-encoding', name)) transferEncodings.push(value); break;
     }
   }
   // Checked in Go's order, so that a head with several faults gets Go's status.
-  if (hosts.length > 1) throw bad('too many Host headers');
+  if (hosts > 1) throw bad('too many Host headers');
   const before11 = proto.major < 1 || (proto.major === 1 && proto.minor < 1);
   const body = bodyOf(before11 ? [] : transferEncodings, framing);
   if (body === CHUNKED) {
     framing.transferEncoding = transferEncodings[0];
-    checkTrailerKeys(trailers);
+    if (trailers) checkTrailerKeys(trailers);
   }
   if (proto.major !== 1) throw new RequestRejected(505, `unsupported protocol version ${version.slice(0, 20)}`);
-  if (!before11 && hosts.length === 0 && method !== 'CONNECT') throw bad('missing required Host header');
-  if (hosts.length === 1 && !validHost(hosts[0]!)) throw bad('malformed Host header');
+  if (!before11 && hosts === 0 && method !== 'CONNECT') throw bad('missing required Host header');
+  if (hosts === 1 && !validHost(host)) throw bad('malformed Host header');
   for (const [name, value] of headers) {
     if (!isToken(name)) throw bad('invalid header name');
     for (let i = 0; i < value.length; i++) {
@@ -119,46 +135,51 @@ export function parseRequestHead(text: string): RequestHead {
     }
   }
   const http10 = before11;
-  const hasClose = connection.some((v) => containsToken(v, 'close'));
-  const close = http10 ? hasClose || !connection.some((v) => containsToken(v, 'keep-alive')) : hasClose;
+  const hasClose = connection !== undefined && connection.some((v) => containsToken(v, 'close'));
+  const close = http10 ? hasClose || !connection?.some((v) => containsToken(v, 'keep-alive')) : hasClose;
   let expectContinue = false;
   if (expect !== undefined && hasToken(expect, '100-continue')) expectContinue = !http10 && body.kind !== 'none';
   else if (expect) throw new RequestRejected(417, `unsupported expectation ${JSON.stringify(expect.slice(0, 40))}`);
   return { method, target, originTarget, version, http10, headers, framing, body, close, expectContinue };
 }
 
-/** Lines of a head: LF or CRLF ends a line (bufio.ReadLine); a final line end is optional. */
-function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
-  }
-  return lines;
-}
-
-/** Header lines as textproto.ReadMIMEHeader reads them: obs-fold joined, empty names skipped. */
-function readHeaderLines(lines: string[]): Headers {
+/**
+ * Header lines from `from` on, as textproto.ReadMIMEHeader reads them: LF or CRLF ends a line,
+ * obs-fold lines are joined, empty names skipped, the first empty line ends them.
+ */
+function readHeaderLines(text: string, from: number): Headers {
   const headers: Headers = [];
-  if (lines.length > 1 && /^[ \t]/.test(lines[1]!)) throw bad(`malformed MIME header initial line ${JSON.stringify(lines[1]!.slice(0, 80))}`);
-  let i = 1;
-  while (i < lines.length) {
-    const first = lines[i]!;
-    if (first.length === 0) break;
-    if (first.indexOf(':') === -1) throw bad(`malformed MIME header: missing colon ${JSON.stringify(first.slice(0, 80))}`);
-    let kv = trimWhitespace(first);
-    i++;
-    // Continuation lines (obs-fold) start with a space or tab and join with one space.
-    while (i < lines.length && /^[ \t]/.test(lines[i]!)) {
-      kv += ' ' + trimWhitespace(lines[i]!);
-      i++;
+  if (from < text.length && isBlank(text.charCodeAt(from))) {
+    throw bad(`malformed MIME header initial line ${JSON.stringify(text.slice(from, contentEnd(text, from, lineEnd(text, from))).slice(0, 80))}`);
+  }
+  let pos = from;
+  while (pos < text.length) {
+    const end = lineEnd(text, pos);
+    let stop = contentEnd(text, pos, end);
+    if (stop === pos) break;
+    const colon = text.indexOf(':', pos);
+    if (colon === -1 || colon >= stop) throw bad(`malformed MIME header: missing colon ${JSON.stringify(text.slice(pos, stop).slice(0, 80))}`);
+    let next = end + 1;
+    if (next < text.length && isBlank(text.charCodeAt(next))) {
+      // Continuation lines (obs-fold) start with a space or tab and join with one space.
+      let kv = trimWhitespace(text.slice(pos, stop));
+      while (next < text.length && isBlank(text.charCodeAt(next))) {
+        const e = lineEnd(text, next);
+        kv += ' ' + trimWhitespace(text.slice(next, contentEnd(text, next, e)));
+        next = e + 1;
+      }
+      const c = kv.indexOf(':');
+      if (c > 0) headers.push([kv.slice(0, c), kv.slice(c + 1).replace(/^[ \t]+/, '')]);
+    } else {
+      // One line: name before the colon, value after it, spaces and tabs trimmed around.
+      let start = pos;
+      while (start < stop && isBlank(text.charCodeAt(start))) start++;
+      while (stop > start && isBlank(text.charCodeAt(stop - 1))) stop--;
+      let value = colon + 1;
+      while (value < stop && isBlank(text.charCodeAt(value))) value++;
+      if (colon > start) headers.push([text.slice(start, colon), text.slice(value, Math.max(value, stop))]);
     }
-    const colon = kv.indexOf(':');
-    if (colon === -1) throw bad(`malformed MIME header line ${JSON.stringify(kv.slice(0, 80))}`);
-    const name = kv.slice(0, colon);
-    if (name.length === 0) continue;
-    headers.push([name, kv.slice(colon + 1).replace(/^[ \t]+/, '')]);
+    pos = next;
   }
   return headers;
 }

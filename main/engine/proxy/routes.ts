@@ -92,9 +92,8 @@ export function classifyRoute(method: string, target: string): RouteInfo {
   }
   for (const [m, pattern, route, image] of RULES) {
     if (m !== null && m !== method) continue;
-    const match = pattern.exec(path);
-    if (!match) continue;
-    return { route, apiVersion, path, query, image: image?.(match, query), hijack: isHijack(route, path) };
+    if (!pattern.test(path)) continue;
+    return { route, apiVersion, path, query, image: image?.(pattern.exec(path)!, query), hijack: isHijack(route, path) };
   }
   return { route: 'other', apiVersion, path, query, hijack: false };
 }

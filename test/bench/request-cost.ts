@@ -1,0 +1,159 @@
+// `npm run bench:cost`: what one small request costs the proxy itself, steadier than latency
+// on a shared machine: the CPU time (/proc/PID/stat) and the bytes allocated on the JS heap
+// (summed from --trace-gc) by `serve` and by a bare Node pipe over N keep-alive pings.
+// A benchmark, not a test: it asserts nothing and is not part of `npm test`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startDockerd } from '../harness/real-docker';
+import { CLI } from '../harness/serve';
+import { RAW_PIPE } from './references';
+
+const PINGS = Number(process.env.COST_PINGS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Extra node options for serve, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where the time goes. */
+const SERVE_NODE_ARGS = (process.env.COST_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The dist/cli.js of another build to measure beside this one. */
+const COMPARE_CLI = process.env.COST_COMPARE_CLI;
+
+/** A process under measurement: its CPU from /proc and the heap bytes its GCs freed. */
+interface Measured {
+  child: ChildProcess;
+  socket: string;
+  freedMB: number;
+  gcs: number;
+  gcMs: number;
+}
+
+function watchGc(child: ChildProcess, m: Measured): void {
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      // [pid:0x…]     12 ms: Scavenge 5.1 (6.2) -> 4.3 (7.2) MB, 0.71 / 0.00 ms  …
+      const gc = /: (Scavenge|Mark-Compact|Mark-sweep)[^\d]*([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, ([\d.]+)/.exec(line);
+      if (!gc) continue;
+      m.freedMB += Number(gc[2]) - Number(gc[3]);
+      m.gcs++;
+      m.gcMs += Number(gc[4]);
+    }
+  });
+}
+
+/** User and system CPU time of a process so far, in ms. */
+function cpuMs(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // utime and stime are fields 14 and 15 (1-based) of the whole line, 12 and 13 after "(comm) ".
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+}
+
+async function waitForSocket(path: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ path }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens at ${path}`);
+}
+
+/** N keep-alive pings one after another; returns each one's round trip in µs. */
+async function pings(path: string, n: number): Promise<number[]> {
+  const times: number[] = [];
+  let sent = process.hrtime.bigint();
+  const socket: Socket = connect({ path });
+  await new Promise((r) => socket.once('connect', r));
+  let buf = '';
+  let done = 0;
+  await new Promise<void>((resolve) => {
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      buf += d;
+      // A ping's answer is small and framed by Content-Length; its body is "OK".
+      for (let end = buf.indexOf('\r\n\r\nOK'); end !== -1; end = buf.indexOf('\r\n\r\nOK')) {
+        buf = buf.slice(end + 6);
+        const now = process.hrtime.bigint();
+        times.push(Number(now - sent) / 1000);
+        sent = now;
+        if (++done === n) return resolve();
+        socket.write('GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n');
+      }
+    });
+    socket.write('GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n');
+  });
+  socket.destroy();
+  return times;
+}
+
+async function main(): Promise<void> {
+  const dockerd = await startDockerd([]);
+  const dir = mkdtempSync(join(tmpdir(), 'dc-cost-'));
+  const home = join(dir, 'home');
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_RUNTIME_DIR: '', DOCKER_HOST: '' };
+  const serveSocket = join(dir, 'serve.sock');
+  const pipeSocket = join(dir, 'pipe.sock');
+  const targets: Record<string, Measured> = {};
+  const start = (name: string, args: string[], socket: string) => {
+    const child = spawn(process.execPath, ['--trace-gc', ...(name.startsWith('serve') ? SERVE_NODE_ARGS : []), ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const m: Measured = { child, socket, freedMB: 0, gcs: 0, gcMs: 0 };
+    watchGc(child, m);
+    targets[name] = m;
+  };
+  const serveArgs = (cli: string, socket: string) => [cli, 'serve', '--listen', socket, '--upstream', dockerd.host, '--config', join(dir, 'config.yaml'), '--log-format', 'json'];
+  start('serve', serveArgs(CLI, serveSocket), serveSocket);
+  // Another build of the CLI measured in the same interleaved run (before/after a change).
+  if (COMPARE_CLI) start('serve (compared build)', serveArgs(COMPARE_CLI, join(dir, 'compared.sock')), join(dir, 'compared.sock'));
+  start('node pipe', ['-e', RAW_PIPE, pipeSocket, dockerd.socket], pipeSocket);
+  try {
+    for (const m of Object.values(targets)) await waitForSocket(m.socket);
+    const results: Record<string, { cpu: number[]; alloc: number[]; gc: number[]; p50: number[]; p99: number[]; gcs: number[]; user: number[] }> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, m] of Object.entries(targets)) {
+        await pings(m.socket, 2000);
+        const cpu0 = cpuMs(m.child.pid!);
+        const freed0 = m.freedMB;
+        const gcMs0 = m.gcMs;
+        const gcs0 = m.gcs;
+        const times = await pings(m.socket, PINGS);
+        await sleep(100);
+        const r = (results[name] ??= { cpu: [], alloc: [], gc: [], p50: [], p99: [], gcs: [], user: [] });
+        times.sort((a, b) => a - b);
+        r.p50.push(times[Math.floor(times.length / 2)]!);
+        r.p99.push(times[Math.floor(times.length * 0.99)]!);
+        const cpu1 = cpuMs(m.child.pid!);
+        r.cpu.push(((cpu1.user + cpu1.system - cpu0.user - cpu0.system) * 1000) / PINGS);
+        r.user.push(((cpu1.user - cpu0.user) * 1000) / PINGS);
+        r.alloc.push(((m.freedMB - freed0) * 1e6) / PINGS);
+        r.gc.push(((m.gcMs - gcMs0) * 1000) / PINGS);
+        r.gcs.push(m.gcs - gcs0);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`\nper keep-alive /_ping, medians of ${ROUNDS} rounds of ${PINGS}: CPU of the proxy process, heap bytes its GCs collected, GC pause time`);
+    console.log('| proxy | CPU µs/request | of it user | heap bytes/request | GC µs/request | GCs | p50 µs | p99 µs |\n|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [name, r] of Object.entries(results)) {
+      console.log(`| ${name} | ${median(r.cpu).toFixed(1)} | ${median(r.user).toFixed(1)} | ${median(r.alloc).toFixed(0)} | ${median(r.gc).toFixed(2)} | ${median(r.gcs)} | ${median(r.p50).toFixed(0)} | ${median(r.p99).toFixed(0)} |`);
+    }
+  } finally {
+    await Promise.all(Object.values(targets).map((m) => new Promise((resolve) => {
+      m.child.once('exit', resolve);
+      m.child.kill();
+    })));
+    rmSync(dir, { recursive: true, force: true });
+    await dockerd.stop();
+  }
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
