@@ -5,9 +5,11 @@
 // after warm-up and at the end, and a verdict: after warm-up FDs and handles flat, RSS growth
 // at most 10%, no op with an unexpected answer, serve alive. `--only a,b` runs just the ops
 // whose names contain a or b. Figures are taken at a quiet
-// moment (traffic paused, in-flight ops done, garbage collected). Not part of `npm test`.
+// moment (traffic paused, in-flight ops done, garbage collected); each says where the memory
+// is (V8's heap and young generation, external and array buffers, glibc's malloc arenas from
+// /proc/PID/smaps), and a line a minute gives them under load. Not part of `npm test`.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,17 +21,22 @@ import { freePort } from '../harness/cache-fixture';
 
 const RSS_GROWTH_LIMIT = 0.1;
 
-// Loaded into serve with --require: answers 'measure' over the IPC channel after two full GCs.
+// Loaded into serve with --require: answers 'measure' (after two full GCs) or 'peek' (as things
+// are: a forced GC under load would change what it measures) over the IPC channel with
+// process.memoryUsage() and V8's new-space size (the young generation grows under load).
 const PROBE = `
 process.on('message', (m) => {
-  if (m !== 'measure') return;
-  global.gc(); global.gc();
+  if (m !== 'measure' && m !== 'peek') return;
+  if (m === 'measure') { global.gc(); global.gc(); }
   const mem = process.memoryUsage();
-  process.send({ rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, resources: process.getActiveResourcesInfo() });
+  const newSpace = require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  process.send({ ...mem, newSpace: newSpace ? newSpace.space_size : 0, resources: process.getActiveResourcesInfo() });
 });`;
 
-interface Probe { rss: number; heapUsed: number; external: number; resources: string[] }
-interface Figures { rss: number; heapUsed: number; external: number; fds: number; handles: number; byType: Record<string, number> }
+interface Probe { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; newSpace: number; resources: string[] }
+/** Where resident memory is, from /proc/PID/smaps: `mallocHeap` is glibc's main arena (the [heap] mapping), `threadArenas` its per-thread ones. */
+interface Pages { pss: number; anonymous: number; mallocHeap: number; threadArenas: number }
+type Figures = Omit<Probe, 'resources'> & Pages & { fds: number; fdKinds: Record<string, number>; handles: number; byType: Record<string, number> };
 
 function parseMinutes(argv: string[]): number {
   const at = argv.indexOf('--minutes');
@@ -110,6 +117,12 @@ function expectStatus(what: string, answer: Answer, status: number): void {
 
 // ---- the traffic ----
 interface Op { name: string; pauseMs: number; run(): Promise<void> }
+
+/** `--node-args "--a --b"`: V8/Node options for serve (diagnosis, e.g. `--single-threaded`). */
+function serveNodeArgs(): string[] {
+  const at = process.argv.indexOf('--node-args');
+  return at >= 0 ? (process.argv[at + 1] ?? '').split(' ').filter(Boolean) : [];
+}
 
 /** `--only a,b`: just the ops whose names contain one of these (to find which one leaks). */
 function parseOnly(argv: string[]): string[] {
@@ -222,21 +235,82 @@ class Traffic {
 }
 
 // ---- measuring serve ----
-function probe(serve: Serve): Promise<Probe> {
+function probe(serve: Serve, what: 'measure' | 'peek'): Promise<Probe> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('serve did not answer the probe in 10 s')), 10_000);
     serve.child.once('message', (m) => {
       clearTimeout(timer);
       resolve(m as Probe);
     });
-    serve.child.send('measure');
+    serve.child.send(what);
   });
 }
 
 const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
-/** Figures at a quiet moment: the FD count has settled (closed connections are gone) and GC ran. */
+/** Open FDs by what they are: socket, pipe, anon_inode:[eventfd], or a file. */
+function fdKinds(pid: number): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const kind = /^(socket|pipe):/.exec(target)?.[1] ?? (target.startsWith('anon_inode:') ? target : 'file');
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+/** One mapping of /proc/PID/smaps. */
+interface Mapping { start: number; end: number; perms: string; name: string; rss: number }
+
+function mappings(smaps: string): Mapping[] {
+  const out: Mapping[] = [];
+  for (const line of smaps.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) out.push({ start: parseInt(head[1]!, 16), end: parseInt(head[2]!, 16), perms: head[3]!, name: head[4]!, rss: 0 });
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && out.length > 0) out[out.length - 1]!.rss = Number(rss[1]) * 1024;
+  }
+  return out;
+}
+
+// glibc gives each thread that mallocs (V8's GC helpers, libuv's pool) an arena of its own: an
+// anonymous heap reserved as 64 MiB aligned to 64 MiB, its used part read-write, the rest ---p.
+const ARENA = 64 * 1024 * 1024;
+function threadArenas(maps: Mapping[]): number {
+  let rss = 0;
+  maps.forEach((m, i) => {
+    if (m.name !== '' || m.perms !== 'rw-p' || m.start % ARENA !== 0) return;
+    const next = maps[i + 1];
+    const reserved = next && next.start === m.end && next.name === '' && next.perms === '---p' ? next.end - m.start : m.end - m.start;
+    if (reserved === ARENA) rss += m.rss;
+  });
+  return rss;
+}
+
+/** Pss and anonymous memory of the whole process, and the resident size of glibc's malloc arenas. */
+function pages(pid: number): Pages {
+  const kib = (text: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const maps = mappings(readFileSync(`/proc/${pid}/smaps`, 'utf8'));
+  const mallocHeap = maps.filter((m) => m.name === '[heap]').reduce((n, m) => n + m.rss, 0);
+  return { pss: kib(rollup, 'Pss'), anonymous: kib(rollup, 'Anonymous'), mallocHeap, threadArenas: threadArenas(maps) };
+}
+
+// V8 sizes its young generation from the allocation rate of the last 5 s: under load it grows
+// to 32 MiB (2 x Node's 16 MiB semi-space), and a GC after 5 s without traffic shrinks it. A
+// checkpoint taken sooner catches it at whatever size the load left, so RSS at two checkpoints
+// differed by up to 30 MiB with nothing retained. Every checkpoint waits this long, so they
+// compare like with like; the per-minute lines show the figures under load.
+const QUIET_MS = 6_000;
+
+/** Figures at a quiet moment: the FD count has settled (closed connections are gone), V8 saw no allocation for QUIET_MS, and GC ran. */
 async function measure(serve: Serve): Promise<Figures> {
+  const quietUntil = Date.now() + QUIET_MS;
   let fds = fdCount(serve.child.pid!);
   for (let i = 0; i < 40; i++) {
     await sleep(250);
@@ -244,18 +318,31 @@ async function measure(serve: Serve): Promise<Figures> {
     if (now === fds && i >= 3) break;
     fds = now;
   }
-  const p = await probe(serve);
-  const byType: Record<string, number> = {};
-  for (const r of p.resources) byType[r] = (byType[r] ?? 0) + 1;
-  return { rss: p.rss, heapUsed: p.heapUsed, external: p.external, fds: fdCount(serve.child.pid!), handles: p.resources.length, byType };
+  await sleep(Math.max(0, quietUntil - Date.now()));
+  return snapshot(serve, 'measure');
 }
 
+/** The figures now: after GC ('measure'), or under load as they are ('peek', the per-minute lines). */
+async function snapshot(serve: Serve, what: 'measure' | 'peek'): Promise<Figures> {
+  const { resources, ...memory } = await probe(serve, what);
+  const byType: Record<string, number> = {};
+  for (const r of resources) byType[r] = (byType[r] ?? 0) + 1;
+  return { ...memory, ...pages(serve.child.pid!), fds: fdCount(serve.child.pid!), fdKinds: fdKinds(serve.child.pid!), handles: resources.length, byType };
+}
+
+const memoryLine = (f: Figures) =>
+  `RSS ${mib(f.rss)} (Pss ${mib(f.pss)}, anonymous ${mib(f.anonymous)}, malloc arenas: main ${mib(f.mallocHeap)}, threads ${mib(f.threadArenas)}), heap ${mib(f.heapUsed)} of ${mib(f.heapTotal)} (new space ${mib(f.newSpace)}), external ${mib(f.external)} (array buffers ${mib(f.arrayBuffers)}), FDs ${f.fds}, handles ${f.handles}`;
+
+const counts = (by: Record<string, number>) => Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ');
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 function report(minutes: number, warmMinutes: number, start: Figures, warm: Figures, end: Figures, traffic: Traffic, servedAlive: boolean): boolean {
   const rows: [string, (f: Figures) => string][] = [
-    ['RSS', (f) => mib(f.rss)], ['heap used', (f) => mib(f.heapUsed)], ['external', (f) => mib(f.external)],
-    ['open FDs', (f) => String(f.fds)], ['active handles', (f) => `${f.handles} (${Object.entries(f.byType).map(([k, v]) => `${k} ${v}`).join(', ')})`],
+    ['RSS', (f) => mib(f.rss)], ['Pss', (f) => mib(f.pss)], ['anonymous', (f) => mib(f.anonymous)],
+    ['malloc main arena ([heap])', (f) => mib(f.mallocHeap)], ['malloc thread arenas', (f) => mib(f.threadArenas)],
+    ['heap used', (f) => mib(f.heapUsed)], ['heap total', (f) => mib(f.heapTotal)], ['new space', (f) => mib(f.newSpace)],
+    ['external', (f) => mib(f.external)], ['array buffers', (f) => mib(f.arrayBuffers)],
+    ['open FDs', (f) => `${f.fds} (${counts(f.fdKinds)})`], ['active handles', (f) => `${f.handles} (${counts(f.byType)})`],
   ];
   console.log(`\nsoak: ${minutes} min of mixed traffic through serve (warm-up ${warmMinutes} min)\n`);
   console.log('| figure | start | after warm-up | end |\n|---|---:|---:|---:|');
@@ -318,7 +405,7 @@ async function main(): Promise<void> {
     writeFileSync(config, `version: 1\nrules:\n  - from: docker.io\n    to: [${registry.address}]\n`);
     const probePath = join(root, 'probe.cjs');
     writeFileSync(probePath, PROBE);
-    const serve = await startServe({ upstream: dockerd.host, config, quiet: true, nodeArgs: ['--expose-gc', '--require', probePath], ipc: true });
+    const serve = await startServe({ upstream: dockerd.host, config, quiet: true, nodeArgs: ['--expose-gc', '--require', probePath, ...serveNodeArgs()], ipc: true });
     cleanups.push(async () => void (await serve.stop()));
     let servedAlive = true;
     const alive = () => {
@@ -326,6 +413,7 @@ async function main(): Promise<void> {
     };
 
     const start = await measure(serve);
+    console.log(`soak: start ${memoryLine(start)}`);
     const traffic = new Traffic(operations(serve, box, ticker, parseOnly(process.argv.slice(2))), alive);
     console.log(`soak: warming up for ${warmMinutes} min`);
     traffic.resume();
@@ -333,14 +421,15 @@ async function main(): Promise<void> {
     await traffic.pause();
     alive();
     const warm = servedAlive ? await measure(serve) : start;
-    console.log(`soak: after warm-up RSS ${mib(warm.rss)}, FDs ${warm.fds}; running ${minutes - warmMinutes} min more`);
+    console.log(`soak: after warm-up ${memoryLine(warm)}; running ${minutes - warmMinutes} min more`);
     traffic.resume();
     const endAt = Date.now() + (minutes - warmMinutes) * 60_000;
     while (Date.now() < endAt && servedAlive) {
       await sleep(Math.min(60_000, endAt - Date.now()));
       alive();
+      if (!servedAlive) break;
       const so = [...traffic.counts.values()].reduce((n, c) => n + c.ok, 0);
-      console.log(`soak: ${Math.round((endAt - Date.now()) / 60_000)} min left, ${so} ops done, RSS ${mib(Number(readFileSync(`/proc/${serve.child.pid}/statm`, 'utf8').split(' ')[1]) * 4096)}`);
+      console.log(`soak: ${Math.round((endAt - Date.now()) / 60_000)} min left, ${so} ops done, ${memoryLine(await snapshot(serve, 'peek'))}`);
     }
     await traffic.pause();
     await traffic.stop();

@@ -1,7 +1,8 @@
 // The proxy's own HTTP client to the Docker engine, for the few requests it makes itself
-// (the pull rewrite's candidate pulls, tags and untags, health checks). Keep-alive pooled.
-// Client requests never travel this way: they are piped byte for byte by the proxy.
-// Every request has an inactivity timeout: an engine that stops talking fails the request.
+// (the pull rewrite's candidate pulls, tags and untags, health checks). Keep-alive pooled,
+// and a pooled connection left idle is closed. Client requests never travel this way: they
+// are piped byte for byte by the proxy. Every request has an inactivity timeout: an engine
+// that stops talking fails the request.
 import { Agent, request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { connectOptions, formatUpstream, type UpstreamAddress } from './upstream';
@@ -29,6 +30,13 @@ export class EngineTimeout extends Error {
 export const STREAM_TIMEOUT_MS = 5 * 60_000;
 /** Small control calls (tag, untag, version) answer at once. */
 export const CALL_TIMEOUT_MS = 30_000;
+/**
+ * A pooled connection idle this long is closed. The proxy's own requests come in bursts (a
+ * pull's candidates, then tags); without a limit the pool kept one connection per request
+ * that ever ran at once, each an FD here and a goroutine in the engine, for good (the soak
+ * saw FDs wander with the last burst). Reconnecting to the engine costs far less than a pull.
+ */
+export const POOL_IDLE_MS = 4_000;
 
 export interface EngineRequestOptions {
   headers?: OutgoingHttpHeaders;
@@ -47,7 +55,7 @@ export interface EngineResponse {
 export class EngineClient {
   private agent: Agent;
 
-  constructor(private readonly upstream: () => UpstreamAddress) {
+  constructor(private readonly upstream: () => UpstreamAddress, private readonly poolIdleMs = POOL_IDLE_MS) {
     this.agent = this.makeAgent();
   }
 
@@ -56,7 +64,9 @@ export class EngineClient {
   }
 
   private makeAgent(): Agent {
-    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    // `timeout` is the idle time of a pooled socket (Node's agent then destroys it); a request
+    // in progress runs under its own timeout, set by request().
+    const agent = new Agent({ keepAlive: true, maxSockets: 16, timeout: this.poolIdleMs });
     // Route every connection to the current upstream, whatever kind it is.
     (agent as unknown as { createConnection: typeof connect }).createConnection = () => connect(connectOptions(this.upstream()));
     return agent;
