@@ -46,6 +46,8 @@ export interface CacheRegistryStatus {
   remote: string;
   /** Why the cache cannot be used, when it cannot. */
   error?: string;
+  /** The repository being evicted (over maxSize) while its registry is stopped for a moment. */
+  evicting?: string;
 }
 
 /** The local caches together. */

@@ -54,6 +54,14 @@ export interface RewriteTrace {
   mappedTo?: string;
   /** The engine itself did not answer, so no candidate could be tried: the one reason, said once. */
   engineError?: string;
+  /** When each step of a redirected pull ended, in order (where its time went). */
+  steps?: PullStep[];
+}
+
+/** One step of a redirected pull and when it ended, in milliseconds since the pull began. */
+export interface PullStep {
+  step: 'cache ready' | 'cache counters read' | 'tags listed' | 'engine answered' | 'pulled' | 'tagged' | 'untagged' | 'answered';
+  atMs: number;
 }
 
 /** The local cache's part in one pull. */

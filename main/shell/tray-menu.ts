@@ -95,7 +95,7 @@ function size(bytes: number): string {
 }
 
 export function cacheRegistryLabel(registry: CacheStatus['registries'][number]): string {
-  const state = registry.state === 'error' ? `error: ${registry.error ?? 'unknown'}` : registry.state;
+  const state = registry.state === 'error' ? `error: ${registry.error ?? 'unknown'}` : registry.evicting ? `evicting ${registry.evicting} (pulls go to the original meanwhile)` : registry.state;
   return text(`${registry.registry}: ${state}${registry.sizeBytes ? `, ${size(registry.sizeBytes)}` : ''}`);
 }
 

@@ -1,6 +1,7 @@
 // The local cache's rows of `npm run bench`: a pull served by a warm cache against the same
 // pull from a local registry directly, a cold pull through the cache against the direct
-// pull from its upstream, and /_ping through serve with the cache on against it off.
+// pull from its upstream, and /_ping through serve with the cache on against it off; then
+// where serve's part of a pull through the cache goes, step by step, from the pulls' traces.
 // A benchmark, not a test: it asserts nothing. Own dockerd, registries and serves.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, startDockerd, startRegistry } from '../harness/real-docker';
-import { startServe } from '../harness/serve';
+import { startServe, type Serve } from '../harness/serve';
+import type { LogEntry, PullStep } from '../../shared/log';
 import { cacheConfigText, freePort, registryImage } from '../harness/cache-fixture';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -65,6 +67,8 @@ export async function cacheBench(): Promise<string> {
   const dockerd = await startDockerd([]);
   const started: { stop(): Promise<unknown> }[] = [dockerd];
   const homes: string[] = [];
+  const coldPulls: string[] = [];
+  let steps: string;
   const rows: Record<string, [number[], number[]]> = {
     'warm cache pull vs local registry (s)': [[], []],
     'cold pull via cache vs upstream direct (s)': [[], []],
@@ -79,16 +83,18 @@ export async function cacheBench(): Promise<string> {
     started.unshift(upstream, local);
     const port = await freePort();
     const image = registryImage(dockerd.host);
-    const serveWith = async (enabled: boolean) => {
+    const serveWith = async (enabled: boolean, quiet: boolean) => {
       const home = mkdtempSync(join(tmpdir(), 'dc-cache-bench-home-'));
       homes.push(home);
       writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, enabled, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
-      const s = await startServe({ upstream: dockerd.host, home, quiet: true });
+      const s = await startServe({ upstream: dockerd.host, home, quiet });
       started.unshift(s);
       return s;
     };
-    const serve = await serveWith(true);
-    const serveOff = await serveWith(false);
+    // Pulls go through a serve whose log is read (for the steps); pings through quiet ones.
+    const serve = await serveWith(true, false);
+    const servePing = await serveWith(true, true);
+    const serveOff = await serveWith(false, true);
     // Warm: the same image in the cache and in a plain local registry.
     publish(dockerd.host, upstream.address, 'warm');
     publish(dockerd.host, local.address, 'warm');
@@ -100,6 +106,7 @@ export async function cacheBench(): Promise<string> {
       publish(dockerd.host, upstream.address, `cold${round}`);
       publish(dockerd.host, upstream.address, `direct${round}`);
       rows['cold pull via cache vs upstream direct (s)']![0].push(timedPull(serve.host, `cold${round}:1`));
+      coldPulls.push(`docker.io/library/cold${round}:1`);
       rows['cold pull via cache vs upstream direct (s)']![1].push(timedPull(dockerd.host, `${upstream.address}/library/direct${round}:1`));
       rows['warm pull from the cache port, no proxy, vs local registry (s)']![0].push(timedPull(dockerd.host, `127.0.0.1:${port}/library/warm:1`));
       rows['warm pull from the cache port, no proxy, vs local registry (s)']![1].push(timedPull(dockerd.host, `${local.address}/library/warm:1`));
@@ -107,10 +114,11 @@ export async function cacheBench(): Promise<string> {
       publish(dockerd.host, upstream.address, `baredirect${round}`);
       rows['cold pull from the cache port, no proxy, vs upstream direct (s)']![0].push(timedPull(dockerd.host, `127.0.0.1:${port}/library/bare${round}:1`));
       rows['cold pull from the cache port, no proxy, vs upstream direct (s)']![1].push(timedPull(dockerd.host, `${upstream.address}/library/baredirect${round}:1`));
-      rows['/_ping p50 µs, cache on vs off']![0].push(await pingP50(serve.socket));
+      rows['/_ping p50 µs, cache on vs off']![0].push(await pingP50(servePing.socket));
       rows['/_ping p50 µs, cache on vs off']![1].push(await pingP50(serveOff.socket));
       process.stderr.write(`cache round ${round + 1}/${ROUNDS} done\n`);
     }
+    steps = await pullSteps(serve, coldPulls);
   } finally {
     // Serves first, then the registries, the engine last.
     for (const part of started) await part.stop();
@@ -126,5 +134,25 @@ export async function cacheBench(): Promise<string> {
     const b = median(without);
     lines.push(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(2)}x |`);
   }
-  return lines.join('\n');
+  return lines.join('\n') + steps;
+}
+
+const STEPS: PullStep['step'][] = ['cache ready', 'cache counters read', 'tags listed', 'engine answered', 'pulled', 'tagged', 'untagged', 'answered'];
+
+/** The median time of each step of the given pulls through serve, from their traces in serve's log. */
+async function pullSteps(serve: Serve, originals: string[]): Promise<string> {
+  const traced = (e: LogEntry) => e.route === 'pull' && !e.pending && originals.includes(e.rewrite?.original ?? '');
+  // The log is read between the synchronous pulls: give it a moment to arrive.
+  for (let i = 0; i < 100 && serve.entries.filter(traced).length < originals.length; i++) await new Promise((r) => setTimeout(r, 50));
+  const pulls = serve.entries.filter(traced);
+  const took = new Map<string, number[]>();
+  for (const pull of pulls) {
+    let before = 0;
+    for (const { step, atMs } of pull.rewrite?.steps ?? []) {
+      took.set(step, [...(took.get(step) ?? []), atMs - before]);
+      before = atMs;
+    }
+  }
+  const cells = STEPS.filter((step) => took.has(step)).map((step) => `${step} ${median(took.get(step)!).toFixed(1)}`);
+  return `\n\ncold pulls through serve and the cache, median ms each step took (${pulls.length} pulls; "engine answered" and "pulled" are the engine's pull): ${cells.join(' | ')}`;
 }

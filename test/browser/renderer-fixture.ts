@@ -138,10 +138,21 @@ declare global {
   }
 }
 
+/**
+ * Resolves once the page has drawn `count` more frames: what was delivered before has then
+ * reached the store (the log lands once per frame), React's commit and the list's layout.
+ */
+export async function afterFrames(page: Page, count = 3): Promise<void> {
+  await page.evaluate((n) => new Promise<void>((resolve) => {
+    const next = (left: number) => (left === 0 ? resolve() : requestAnimationFrame(() => next(left - 1)));
+    next(n);
+  }), count);
+}
+
 /** Pushes log entries as main would (one `logs.batch`), then waits for them to be drawn. */
 export async function pushEntries(page: Page, batch: LogEntry[]): Promise<void> {
   await page.evaluate((b) => window.__fake.push(b), batch);
-  await page.waitForTimeout(50);
+  await afterFrames(page);
 }
 
 export async function calls(page: Page, channel: string): Promise<unknown[]> {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../shared/log';
-import { SOCKET, calls, entries, pushEntries, screenshot, status, useRendererPage } from './renderer-fixture';
+import { SOCKET, afterFrames, calls, entries, pushEntries, screenshot, status, useRendererPage } from './renderer-fixture';
 
 const open = useRendererPage();
 
@@ -87,7 +87,7 @@ describe('request list', () => {
 
     await page.evaluate(() => window.__fake.pushSynthetic(2_001, 500));
     await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('2,500 requests'));
-    await page.waitForTimeout(100);
+    await afterFrames(page);
     expect(await visibleSeqs(page)).toEqual(before);
 
     await page.getByRole('button', { name: 'Jump to latest' }).click();
@@ -95,7 +95,7 @@ describe('request list', () => {
     expect((await visibleSeqs(page)).at(-1)).toBe(2_500);
     await page.evaluate(() => window.__fake.pushSynthetic(2_501, 100));
     await page.locator('[data-seq="2600"]').waitFor();
-    await page.waitForTimeout(100);
+    await afterFrames(page);
     expect((await visibleSeqs(page)).at(-1)).toBe(2_600);
     await page.close();
   });
@@ -106,12 +106,12 @@ describe('request list', () => {
     await page.locator('[data-seq="3000"]').waitFor();
     await page.locator('.list').evaluate((list) => { list.scrollTop = 20_000; });
     await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('Jump to latest'));
-    await page.waitForTimeout(50);
+    await afterFrames(page);
     const before = await visibleSeqs(page);
     await page.getByRole('tab', { name: 'Rules' }).click();
     await page.getByRole('tab', { name: 'Inspector' }).click();
     await page.locator('.list').waitFor();
-    await page.waitForTimeout(50);
+    await afterFrames(page);
     expect(await visibleSeqs(page)).toEqual(before);
     await page.close();
   });
@@ -122,13 +122,13 @@ describe('request list', () => {
     await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('100,000 requests'), undefined, { timeout: 20_000 });
     await page.locator('.list').evaluate((list) => { list.scrollTop = list.scrollHeight / 2; });
     await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('Jump to latest'));
-    await page.waitForTimeout(100);
+    await afterFrames(page);
     const before = await visibleSeqs(page);
     expect(before[0]).toBeGreaterThan(40_000);
 
     await page.evaluate(() => window.__fake.pushSynthetic(100_001, 2_000));
     await page.waitForFunction(() => document.querySelector('.statusline')?.textContent?.includes('2,000 dropped'));
-    await page.waitForTimeout(100);
+    await afterFrames(page);
     expect(await statusLine(page)).toContain('100,000 requests');
     expect(await visibleSeqs(page)).toEqual(before);
     expect(await page.locator('[role="row"][data-seq]').count()).toBeLessThan(80);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../shared/config/schema';
 import type { ConfigState } from '../../shared/ipc';
 import type { OpenOptions } from './renderer-fixture';
-import { calls, config, configState, init, screenshot, useRendererPage } from './renderer-fixture';
+import { afterFrames, calls, config, configState, init, screenshot, useRendererPage } from './renderer-fixture';
 
 const open = useRendererPage();
 
@@ -260,7 +260,7 @@ describe('changes from elsewhere', () => {
       window.__fake.state.config = s;
       window.__fake.emit('config.changed', s);
     }, { ...configState, revision: 8, config: { ...config, enabled: false } });
-    await page.waitForTimeout(100);
+    await afterFrames(page);
     expect(await page.locator('.banner').count()).toBe(0);
     await page.getByRole('button', { name: 'Save' }).click();
     await unsaved(page).waitFor({ state: 'detached' });

@@ -204,6 +204,12 @@ describe('tray local cache', () => {
     expect(item(submenu(menu, /^Local cache/), 'docker.io: running, 3.0 GB').enabled).toBe(false);
   });
 
+  it('says while a registry\'s cache evicts, and where pulls go meanwhile', () => {
+    const evicting = { ...cache, registries: [{ ...cache.registries[0]!, state: 'stopped' as const, evicting: 'library/alpine' }] };
+    const menu = trayMenu(state({ status: fakeStatus({ cache: evicting }) }), commands());
+    expect(labels(submenu(menu, /^Local cache/))).toContain('docker.io: evicting library/alpine (pulls go to the original meanwhile), 3.0 GB');
+  });
+
   it('switches the cache with what the click should set, and clears it', () => {
     const cmds = commands();
     click(item(submenu(trayMenu(state({ status: fakeStatus({ cache }) }), cmds), /^Local cache/), 'Cache pulls locally'));

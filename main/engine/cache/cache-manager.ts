@@ -16,6 +16,8 @@ import type { CacheRegistryStatus, CacheStatus } from '../../../shared/ipc';
 export type { CacheRegistryStatus, CacheStatus };
 
 export type EnsureResult = { ok: true; address: string } | { ok: false; reason: string };
+/** A cache ready for one pull: until `release`, no eviction stops it. */
+export type Lease = { ok: true; address: string; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string };
 
 export interface CacheManagerOptions {
   engine: EngineClient;
@@ -44,6 +46,18 @@ export class CacheManager {
   private readonly usage: UsageFile;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly failures = new Map<string, { reason: string; at: number; fingerprint: string }>();
+  /** Registries whose cache is being trimmed, with the repository evicted. */
+  private readonly evicting = new Map<string, string>();
+  /** Pulls in flight through each registry's cache, and who waits for there to be none. */
+  private readonly inUse = new Map<string, number>();
+  private readonly idleWaiters = new Map<string, (() => void)[]>();
+  private trimming: Promise<unknown> = Promise.resolve();
+  /**
+   * Registries whose container this manager last saw running and listening, with the settings'
+   * fingerprint then: a pull skips asking the engine while its port still takes connections.
+   * Forgotten on a failed pull through it, on down, clear and eviction.
+   */
+  private readonly ready = new Map<string, string>();
 
   constructor(private readonly opts: CacheManagerOptions) {
     this.usage = new UsageFile(opts.usagePath);
@@ -76,6 +90,7 @@ export class CacheManager {
         sizeBytes: sizes.get(entry.registry) ?? null,
         remote: entry.remote,
         ...(failure ? { error: failure.reason } : {}),
+        ...(this.evicting.has(entry.registry) ? { evicting: this.evicting.get(entry.registry) } : {}),
       };
     });
     return {
@@ -92,7 +107,40 @@ export class CacheManager {
    * a while, so pulls in that time fall back at once; `force` tries again anyway.
    */
   ensure(registry: string, { force = false } = {}): Promise<EnsureResult> {
+    return this.prepare(registry, force, false);
+  }
+
+  /**
+   * `ensure` for a pull: while the pull runs (until `release`), no eviction stops this cache.
+   * During an eviction it answers at once that the cache cannot be used, and why.
+   */
+  async use(registry: string): Promise<Lease> {
+    const ready = await this.prepare(registry, false, true);
+    if (!ready.ok) return ready;
+    let released = false;
+    return {
+      ...ready,
+      release: (outcome) => {
+        if (released) return;
+        released = true;
+        // Whatever failed, the next pull looks at the container again.
+        if (outcome?.failed) this.ready.delete(registry);
+        const left = (this.inUse.get(registry) ?? 1) - 1;
+        if (left > 0) return void this.inUse.set(registry, left);
+        this.inUse.delete(registry);
+        for (const wake of this.idleWaiters.get(registry)?.splice(0) ?? []) wake();
+      },
+    };
+  }
+
+  private prepare(registry: string, force: boolean, lease: boolean): Promise<EnsureResult> {
+    // Not behind the lock: an eviction holds it while the registry is stopped.
+    const evicting = this.evictionReason(registry);
+    if (evicting) return Promise.resolve({ ok: false, reason: evicting });
     return this.locked(registry, async (): Promise<EnsureResult> => {
+      // An eviction may have begun while this waited for the lock.
+      const begun = this.evictionReason(registry);
+      if (begun) return { ok: false, reason: begun };
       let entry: CachedRegistry;
       try {
         entry = this.entry(registry);
@@ -106,8 +154,15 @@ export class CacheManager {
         return { ok: false, reason: failure.reason };
       }
       try {
-        await this.start(settings, entry, print);
+        // Seen running with these settings, and its port still answers: no engine round trip.
+        if (force || this.ready.get(registry) !== print || !(await answers(entry.port))) {
+          this.ready.delete(registry);
+          await this.start(settings, entry, print);
+          this.ready.set(registry, print);
+        }
         if (this.failures.delete(registry)) this.opts.onChange?.();
+        // Counted before the lock is let go, so an eviction that begins next waits for this pull.
+        if (lease) this.inUse.set(registry, (this.inUse.get(registry) ?? 0) + 1);
         return { ok: true, address: cacheAddress(entry) };
       } catch (err) {
         const reason = `the local cache for ${registry} cannot be used: ${(err as Error).message}`;
@@ -146,6 +201,7 @@ export class CacheManager {
     for (const registry of names) {
       await this.locked(registry, async () => {
         this.failures.delete(registry);
+        this.ready.delete(registry);
         const container = await this.inspect(registry);
         if (container && isOwn(container.Config.Labels, registry)) {
           await this.removeContainer(container.Id);
@@ -185,8 +241,14 @@ export class CacheManager {
     return this.enforceMaxSize();
   }
 
-  /** Evicts least recently pulled repositories until the caches fit `maxSize`. */
-  async enforceMaxSize(): Promise<{ registry: string; repository: string }[]> {
+  /** Evicts least recently pulled repositories until the caches fit `maxSize` (one trim at a time). */
+  enforceMaxSize(): Promise<{ registry: string; repository: string }[]> {
+    const run = this.trimming.then(() => this.trim());
+    this.trimming = run.catch(() => undefined);
+    return run;
+  }
+
+  private async trim(): Promise<{ registry: string; repository: string }[]> {
     const evicted: { registry: string; repository: string }[] = [];
     const max = maxSizeBytes(this.opts.settings());
     for (;;) {
@@ -202,20 +264,51 @@ export class CacheManager {
     return evicted;
   }
 
-  /** Removes one repository from a registry's cache and frees the blobs only it used. */
-  private evict(registry: string, repository: string): Promise<void> {
-    return this.locked(registry, async () => {
-      const settings = this.opts.settings();
-      const container = await this.inspect(registry);
-      const wasRunning = container !== undefined && isOwn(container.Config.Labels, registry) && container.State.Running;
-      // garbage-collect needs the registry stopped: nothing may write while it marks and sweeps.
-      if (wasRunning) await this.opts.engine.call('POST', `/containers/${container.Id}/stop?t=10`);
-      try {
-        await this.runOnce(evictionSpec(settings, registry, [repository]));
-      } finally {
-        await this.usage.forget(registry, repository);
-        if (wasRunning) await this.opts.engine.call('POST', `/containers/${container.Id}/start`);
-      }
+  /**
+   * Removes one repository from a registry's cache and frees the blobs only it used. New pulls
+   * go to the original registry meanwhile (`use` says why); pulls in flight through the cache
+   * finish first, and it serves again only once it listens.
+   */
+  private async evict(registry: string, repository: string): Promise<void> {
+    this.evicting.set(registry, repository);
+    this.ready.delete(registry);
+    this.opts.onChange?.();
+    try {
+      await this.idle(registry);
+      await this.locked(registry, async () => {
+        const settings = this.opts.settings();
+        const container = await this.inspect(registry);
+        const wasRunning = container !== undefined && isOwn(container.Config.Labels, registry) && container.State.Running;
+        // garbage-collect needs the registry stopped: nothing may write while it marks and sweeps.
+        if (wasRunning) await this.opts.engine.call('POST', `/containers/${container.Id}/stop?t=10`);
+        try {
+          await this.runOnce(evictionSpec(settings, registry, [repository]));
+        } finally {
+          await this.usage.forget(registry, repository);
+          if (wasRunning) {
+            await this.opts.engine.call('POST', `/containers/${container.Id}/start`);
+            await this.waitListening(container.Id, this.registries().find((r) => r.registry === registry)?.port);
+          }
+        }
+      });
+    } finally {
+      this.evicting.delete(registry);
+      this.opts.onChange?.();
+    }
+  }
+
+  private evictionReason(registry: string): string | undefined {
+    const repository = this.evicting.get(registry);
+    return repository === undefined ? undefined : `the local cache for ${registry} is stopped for a moment to evict ${repository} (the caches are over maxSize)`;
+  }
+
+  /** Resolves once no pull runs through the registry's cache. */
+  private idle(registry: string): Promise<void> {
+    if (!this.inUse.has(registry)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.idleWaiters.get(registry) ?? [];
+      waiters.push(resolve);
+      this.idleWaiters.set(registry, waiters);
     });
   }
 
@@ -256,7 +349,7 @@ export class CacheManager {
 
   // Distribution says "listening on ADDRESS" once it serves; a fatal start (a taken port) exits.
   // Where the engine is local, its port answering while the container runs says so too.
-  private async waitListening(id: string, port: number): Promise<void> {
+  private async waitListening(id: string, port: number | undefined): Promise<void> {
     // A minute: Distribution took over 20 s to listen on a loaded 2-core machine; a container
     // that cannot start exits and is caught at once, so only a silent hang waits this long.
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 60_000);
@@ -273,7 +366,7 @@ export class CacheManager {
         const last = await this.logs(id, since).catch(() => logs);
         throw new CacheError(`its container stopped: ${fatalLine(last) ?? `exit code ${info?.State.ExitCode ?? 'unknown'}`}`);
       }
-      if (Date.now() > settled && (await answers(port))) return;
+      if (port !== undefined && Date.now() > settled && (await answers(port))) return;
       if (Date.now() > deadline) throw new CacheError(`its container did not start listening; last log lines: ${logs.trim().split('\n').slice(-3).join(' | ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -85,7 +85,7 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    ensure: (registry) => manager.ensure(registry),
+    ensure: (registry) => manager.use(registry),
     upstreamReachable: (registry) => manager.upstreamReachable(registry),
     watchPull: (registry) => watches.start(registry),
     pulled(registry, repository) {

@@ -3,7 +3,7 @@
 // one progress stream, then re-tagged under the original name. Credentials for one registry
 // never travel to another: the client's X-Registry-Auth goes only to the original registry.
 import type { Config } from '../../../shared/config/schema';
-import type { CacheServed, CandidateAttempt, FollowUp, RewriteTrace } from '../../../shared/log';
+import type { CacheServed, CandidateAttempt, FollowUp, PullStep, RewriteTrace } from '../../../shared/log';
 import { cacheServedText } from '../../../shared/cache-served';
 import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../../shared/reference';
 import { planPull, type MirrorPlan, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
@@ -20,8 +20,11 @@ import { PullSecrets, redactTarget } from '../log/redact';
 
 /** The local caches as the pull rewrite uses them (the engine's CacheManager). */
 export interface PullCaches {
-  /** Makes the registry's cache ready (lazily created and started), or says why it cannot be used. */
-  ensure(registry: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * Makes the registry's cache ready (lazily created and started), or says why it cannot be
+   * used; `release` once the candidate's pull is over (an eviction waits for it).
+   */
+  ensure(registry: string): Promise<{ ok: true; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string }>;
   /** Whether the cache's upstream registry answers at all (asked while the cache serves a pull). */
   upstreamReachable(registry: string): Promise<boolean>;
   /** A pull of `repository` went through the registry's cache (for least-recently-pulled eviction). */
@@ -122,6 +125,13 @@ interface PullRun {
   /** Every credential this pull hands the engine; a registry may echo any of them back. */
   secrets: PullSecrets;
   started: number;
+  /** `performance.now()` when the pull began, for its steps' times. */
+  t0: number;
+}
+
+/** Notes on the trace that a step of the pull just ended. */
+function stepDone(run: PullRun, step: PullStep['step']): void {
+  (run.trace.steps ??= []).push({ step, atMs: Math.round((performance.now() - run.t0) * 10) / 10 });
 }
 
 /** How one candidate went: pulled (with what it fetched), failed, the engine did not answer, or the client left. */
@@ -138,7 +148,7 @@ async function runCandidates(
   const secrets = new PullSecrets();
   const clientAuth = headerValue(req.head.headers, 'x-registry-auth');
   if (clientAuth) secrets.add(decodeRegistryAuth(clientAuth), clientAuth);
-  const run: PullRun = { req, ctx, plan, pull, trace, opts, stream: new ClientStream(ctx.respond), secrets, started: Date.now() };
+  const run: PullRun = { req, ctx, plan, pull, trace, opts, stream: new ClientStream(ctx.respond), secrets, started: Date.now(), t0: performance.now() };
   await run.stream.send(status(`${ruleLabel(plan.match)} applies to ${trace.original}`));
   const failures: Failure[] = [];
   for (const candidate of plan.candidates) {
@@ -151,6 +161,7 @@ async function runCandidates(
       continue;
     }
     let upstreamReachable: Promise<boolean> | undefined;
+    let release: ((outcome?: { failed: boolean }) => void) | undefined;
     let watch: CachePullWatch | undefined;
     if (candidate.cache !== undefined && opts.caches) {
       const ready = await opts.caches.ensure(candidate.cache);
@@ -163,11 +174,19 @@ async function runCandidates(
         ctx.updated();
         continue;
       }
+      release = ready.release;
+      stepDone(run, 'cache ready');
       // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
       upstreamReachable = opts.caches.upstreamReachable(candidate.cache);
       watch = await opts.caches.watchPull(candidate.cache);
+      stepDone(run, 'cache counters read');
     }
-    const result = await tryCandidate(run, candidate, candidate.ref);
+    let result: CandidateResult | undefined;
+    try {
+      result = await tryCandidate(run, candidate, candidate.ref);
+    } finally {
+      release?.({ failed: result?.kind !== 'pulled' });
+    }
     attempt.durationMs = Date.now() - run.started - attempt.startedMs;
     if (result.kind !== 'pulled') watch?.cancel();
     if (result.kind === 'abandoned') return abandoned(run, attempt);
@@ -211,6 +230,7 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
       awaitingEngine = true;
       before = new Set(await mirrorTags(engine, versionPrefix(req), ref));
       awaitingEngine = false;
+      stepDone(run, 'tags listed');
     }
     const path = candidatePath(req, ref, pull.allTags);
     // The inspector shows the request line as received and as the engine got it last.
@@ -219,6 +239,7 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
     awaitingEngine = true;
     const res = await engine.request('POST', path, { headers, signal });
     awaitingEngine = false;
+    stepDone(run, 'engine answered');
     if (res.status !== 200) {
       let text = '';
       for await (const chunk of res.body) text += chunk;
@@ -226,6 +247,7 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
     }
     await stream.start();
     await relayProgress(run, res.body, progress);
+    stepDone(run, 'pulled');
   } catch (err) {
     if (signal.aborted) return { kind: 'abandoned' };
     if (awaitingEngine) return { kind: 'engine silent', reason: secrets.redact((err as Error).message) };
@@ -288,16 +310,19 @@ async function pulled(
   if (candidate.kind === 'mirror') await retagAfterPull(run, ref, result.fetched);
   let servedNote = '';
   if (candidate.cache !== undefined) {
+    // Asked since the pull began; only the last line waits for it.
     const offline = cache.upstreamReachable ? !(await cache.upstreamReachable) : false;
     trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
     const told = await tellServed(served, offline);
     if (told) trace.cache.served = told;
     servedNote = told ? `, ${cacheServedText(told, offline)}` : ', through the local cache';
-    run.opts.caches?.pulled(candidate.cache, ref.path);
   }
   await run.stream.start();
   await ctx.respond.write(status(`pulled ${trace.original} from ${candidate.text}${servedNote}${describeFollowUps(trace)}`));
   await ctx.respond.end();
+  stepDone(run, 'answered');
+  // Bookkeeping (the pull's record, eviction) asks the engine for sizes: after the client has its answer.
+  if (candidate.cache !== undefined) run.opts.caches?.pulled(candidate.cache, ref.path);
   ctx.updated();
 }
 
@@ -415,6 +440,7 @@ async function retagAfterPull(run: PullRun, mirror: Reference, fetched: Fetched)
       const res = await engine.call('POST', `${prefix}/images/${mirrorRef}/tag?repo=${encodeURIComponent(originalName)}&tag=${encodeURIComponent(tag)}`);
       retag.ok = res.status === 201 || res.status === 200;
       if (!retag.ok) retag.error = secrets.redact(dockerErrorMessage(res.text));
+      stepDone(run, 'tagged');
     } catch (err) {
       retag.error = secrets.redact((err as Error).message);
     }
@@ -426,6 +452,7 @@ async function retagAfterPull(run: PullRun, mirror: Reference, fetched: Fetched)
       const res = await engine.call('DELETE', `${prefix}/images/${mirrorRef}?noprune=1`);
       untag.ok = res.status === 200;
       if (!untag.ok) untag.error = secrets.redact(dockerErrorMessage(res.text));
+      stepDone(run, 'untagged');
     } catch (err) {
       untag.error = secrets.redact((err as Error).message);
     }
