@@ -3,7 +3,7 @@
 // A benchmark, not a test: it asserts nothing and is not part of `npm test`.
 import { connect, type Socket } from 'node:net';
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,9 +161,9 @@ async function main() {
   await new Promise((r) => setTimeout(r, 500));
   const targets: Record<string, string> = { direct: dockerd.socket, serve: serve.socket, 'node pipe': join(refDir, 'node-pipe.sock') };
   if (references.length > 1) targets.socat = join(refDir, 'socat.sock');
+  // A ~100 MB image for the stream workloads (and its 100 MB tar), removed at the end.
+  const dir = mkdtempSync(join(tmpdir(), 'dc-bench-'));
   try {
-    // A ~100 MB image for the stream workloads.
-    const dir = mkdtempSync(join(tmpdir(), 'dc-bench-'));
     mkdirSync(join(dir, 'rootfs/bin'), { recursive: true });
     cpSync('/bin/busybox', join(dir, 'rootfs/bin/busybox'));
     writeFileSync(join(dir, 'rootfs/blob'), execFileSync('head', ['-c', String(100 * 1024 * 1024), '/dev/urandom'], { maxBuffer: 200 << 20 }));
@@ -214,8 +214,11 @@ async function main() {
     console.log(`docker run -i through serve: output ${out === input ? 'intact' : 'CORRUPTED'} (${input.length} bytes)`);
     console.log(await cacheBench());
   } finally {
+    references.forEach((r) => r.kill());
     await serve.stop();
     await dockerd.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(refDir, { recursive: true, force: true });
   }
 }
 

@@ -19,11 +19,14 @@ const SERVE_NODE_ARGS = (process.env.COST_SERVE_NODE_ARGS ?? '').split(' ').filt
 /** The dist/cli.js of another build to measure beside this one. */
 const COMPARE_CLI = process.env.COST_COMPARE_CLI;
 
-/** A process under measurement: its CPU from /proc and the heap bytes its GCs freed. */
+/** A process under measurement: its CPU from /proc, and what its GCs report (--trace-gc-nvp). */
 interface Measured {
   child: ChildProcess;
   socket: string;
-  freedMB: number;
+  /** Bytes allocated on the JS heap, as the GCs counted them. */
+  allocated: number;
+  /** Bytes young-generation GCs copied (kept alive in, or promoted out of, the young generation). */
+  copied: number;
   gcs: number;
   gcMs: number;
 }
@@ -34,12 +37,13 @@ function watchGc(child: ChildProcess, m: Measured): void {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop()!;
     for (const line of lines) {
-      // [pid:0x…]     12 ms: Scavenge 5.1 (6.2) -> 4.3 (7.2) MB, 0.71 / 0.00 ms  …
-      const gc = /: (Scavenge|Mark-Compact|Mark-sweep)[^\d]*([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, ([\d.]+)/.exec(line);
-      if (!gc) continue;
-      m.freedMB += Number(gc[2]) - Number(gc[3]);
+      // [pid:0x…]   12 ms: pause=0.7 mutator=… gc=s … allocated=4697424 promoted=0 new_space_survived=403624 …
+      const field = (name: string) => Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+      if (!/ gc=\w+ /.test(line)) continue;
+      m.allocated += field('allocated');
+      m.gcMs += field('pause');
       m.gcs++;
-      m.gcMs += Number(gc[4]);
+      if (/ gc=s /.test(line)) m.copied += field('promoted') + field('new_space_survived');
     }
   });
 }
@@ -103,8 +107,8 @@ async function main(): Promise<void> {
   const pipeSocket = join(dir, 'pipe.sock');
   const targets: Record<string, Measured> = {};
   const start = (name: string, args: string[], socket: string) => {
-    const child = spawn(process.execPath, ['--trace-gc', ...(name.startsWith('serve') ? SERVE_NODE_ARGS : []), ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    const m: Measured = { child, socket, freedMB: 0, gcs: 0, gcMs: 0 };
+    const child = spawn(process.execPath, ['--trace-gc-nvp', ...(name.startsWith('serve') ? SERVE_NODE_ARGS : []), ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const m: Measured = { child, socket, allocated: 0, copied: 0, gcs: 0, gcMs: 0 };
     watchGc(child, m);
     targets[name] = m;
   };
@@ -115,33 +119,34 @@ async function main(): Promise<void> {
   start('node pipe', ['-e', RAW_PIPE, pipeSocket, dockerd.socket], pipeSocket);
   try {
     for (const m of Object.values(targets)) await waitForSocket(m.socket);
-    const results: Record<string, { cpu: number[]; alloc: number[]; gc: number[]; p50: number[]; p99: number[]; gcs: number[]; user: number[] }> = {};
+    const metrics = ['cpu', 'user', 'allocated', 'copied', 'gcMs', 'gcs', 'p50', 'p99'] as const;
+    const results: Record<string, Record<(typeof metrics)[number], number[]>> = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, m] of Object.entries(targets)) {
         await pings(m.socket, 2000);
         const cpu0 = cpuMs(m.child.pid!);
-        const freed0 = m.freedMB;
-        const gcMs0 = m.gcMs;
-        const gcs0 = m.gcs;
+        const before = { ...m };
         const times = await pings(m.socket, PINGS);
         await sleep(100);
-        const r = (results[name] ??= { cpu: [], alloc: [], gc: [], p50: [], p99: [], gcs: [], user: [] });
-        times.sort((a, b) => a - b);
-        r.p50.push(times[Math.floor(times.length / 2)]!);
-        r.p99.push(times[Math.floor(times.length * 0.99)]!);
         const cpu1 = cpuMs(m.child.pid!);
+        times.sort((a, b) => a - b);
+        const r = (results[name] ??= Object.fromEntries(metrics.map((k) => [k, []])) as unknown as Record<(typeof metrics)[number], number[]>);
         r.cpu.push(((cpu1.user + cpu1.system - cpu0.user - cpu0.system) * 1000) / PINGS);
         r.user.push(((cpu1.user - cpu0.user) * 1000) / PINGS);
-        r.alloc.push(((m.freedMB - freed0) * 1e6) / PINGS);
-        r.gc.push(((m.gcMs - gcMs0) * 1000) / PINGS);
-        r.gcs.push(m.gcs - gcs0);
+        r.allocated.push((m.allocated - before.allocated) / PINGS);
+        r.copied.push((m.copied - before.copied) / PINGS);
+        r.gcMs.push(((m.gcMs - before.gcMs) * 1000) / PINGS);
+        r.gcs.push(m.gcs - before.gcs);
+        r.p50.push(times[Math.floor(times.length / 2)]!);
+        r.p99.push(times[Math.floor(times.length * 0.99)]!);
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`\nper keep-alive /_ping, medians of ${ROUNDS} rounds of ${PINGS}: CPU of the proxy process, heap bytes its GCs collected, GC pause time`);
-    console.log('| proxy | CPU µs/request | of it user | heap bytes/request | GC µs/request | GCs | p50 µs | p99 µs |\n|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log(`\nper keep-alive /_ping, medians of ${ROUNDS} rounds of ${PINGS} (one connection): CPU of the proxy process, bytes its JS heap allocated and its young-generation GCs copied, GC pauses, round trips`);
+    console.log('| proxy | CPU µs/request | of it user | heap bytes allocated/request | bytes copied by GC/request | GC pause µs/request | GCs | p50 µs | p99 µs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [name, r] of Object.entries(results)) {
-      console.log(`| ${name} | ${median(r.cpu).toFixed(1)} | ${median(r.user).toFixed(1)} | ${median(r.alloc).toFixed(0)} | ${median(r.gc).toFixed(2)} | ${median(r.gcs)} | ${median(r.p50).toFixed(0)} | ${median(r.p99).toFixed(0)} |`);
+      const cells = [r.cpu, r.user].map((v) => median(v).toFixed(1)).concat([r.allocated, r.copied].map((v) => median(v).toFixed(0)), median(r.gcMs).toFixed(2), String(median(r.gcs)), [r.p50, r.p99].map((v) => median(v).toFixed(0)));
+      console.log(`| ${name} | ${cells.join(' | ')} |`);
     }
   } finally {
     await Promise.all(Object.values(targets).map((m) => new Promise((resolve) => {

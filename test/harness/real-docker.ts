@@ -163,6 +163,8 @@ export interface RegistryOptions {
   host?: string;
   /** htpasswd file for a registry that requires a login. */
   htpasswd?: string;
+  /** Bearer-token auth (Docker Hub's kind): tokens from `realm`, signed by a key whose certificate is in `rootCertBundle`. */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
   /** Pull-through cache of another registry. */
   proxyRemote?: string;
 }
@@ -176,6 +178,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<Registry> {
     'storage:', `  filesystem:`, `    rootdirectory: ${join(dir, 'data')}`, '  delete:', '    enabled: true',
     'http:', `  addr: ${address}`,
     ...(opts.htpasswd ? ['auth:', '  htpasswd:', '    realm: test', `    path: ${opts.htpasswd}`] : []),
+    ...(opts.token ? ['auth:', '  token:', `    realm: ${opts.token.realm}`, `    service: ${opts.token.service}`, `    issuer: ${opts.token.issuer}`, `    rootcertbundle: ${opts.token.rootCertBundle}`] : []),
     ...(opts.proxyRemote ? ['proxy:', `  remoteurl: ${opts.proxyRemote}`] : []),
   ].join('\n');
   writeFileSync(join(dir, 'registry.yml'), config + '\n');

@@ -4,9 +4,12 @@
 // in for Docker Hub: a first pull is a miss with the upstream bytes, the same pull after `rmi`
 // is a hit, a new layer over cached ones is "1 of 4 layers", and with the upstream stopped the
 // pull is "served from cache, upstream unreachable". The "from cache" counter counts hits only.
+// And an upstream that asks for a Bearer token (a Distribution with `auth: token` and a token
+// server of the test's own): `credentials: true` hands the cache the user's docker login.
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +17,8 @@ import type { LogEntry } from '../../shared/log';
 import { formatLogLine } from '../../main/cli/log-line';
 import { cacheName } from '../../main/engine/cache/cache-specs';
 import { startEngine } from '../../main/engine/start';
-import { docker, startRegistry, type Registry } from '../harness/real-docker';
+import { DOCKER_CLIS, docker, importBusyboxImage, startRegistry, type Registry } from '../harness/real-docker';
+import { startTokenServer } from '../harness/token-server';
 import { startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
 import { cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
@@ -26,6 +30,8 @@ const running: Serve[] = [];
 const registries: Registry[] = [];
 const dirs: string[] = [];
 const HUB_CACHE = cacheName('docker.io');
+/** The caches a test made besides docker.io's, removed after it whatever happened. */
+const caches: string[] = [];
 
 beforeAll(() => {
   host = inject('dockerHost');
@@ -34,18 +40,18 @@ beforeAll(() => {
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
   await Promise.all(registries.splice(0).map((r) => r.stop()));
-  removeCaches(host, [HUB_CACHE]);
+  removeCaches(host, [HUB_CACHE, ...caches.splice(0)]);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 let seq = 0;
 const unique = (base: string) => `${base}${process.pid}x${++seq}`;
 
-async function serveWith(config: string): Promise<Serve> {
+async function serveWith(config: string, env: NodeJS.ProcessEnv = {}): Promise<Serve> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-cache-served-'));
   dirs.push(dir);
   writeFileSync(join(dir, 'config.yaml'), config);
-  const s = await startServe({ upstream: host, home: dir });
+  const s = await startServe({ upstream: host, home: dir, env });
   running.push(s);
   return s;
 }
@@ -109,7 +115,8 @@ describe('hit or miss of pulls through the local cache', () => {
 
     // NAME:2 shares three layers with NAME:1, which the cache holds; its fourth is new.
     docker(host, ['rmi', `${name}:1`]);
-    expect(docker(s.host, ['pull', `${name}:2`])).toMatch(/fetched from upstream: 1 of 4 layers, \d+(\.\d)? (MB|KB)/);
+    // The bytes only when the engine sized each layer it downloaded (the containerd store often does not).
+    expect(docker(s.host, ['pull', `${name}:2`])).toMatch(/fetched from upstream: 1 of 4 layers(, \d+(\.\d)? (MB|KB))?, tagged/);
     expect((await pullEntry(s, `${name}:2`, 1)).rewrite?.cache?.served).toMatchObject({ kind: 'miss', layersFetched: 1, layers: 4 });
 
     await upstream.stop();
@@ -149,6 +156,108 @@ describe('hit or miss of pulls through the local cache', () => {
       docker(host, ['rmi', `${name}:1`]);
     } finally {
       await engine.stop();
+    }
+  });
+});
+
+describe('a cache whose upstream is down when it starts', () => {
+  it('does not start (Distribution probes its upstream at start and panics), and the pull says why', async () => {
+    const [dead, port, debugPort] = [await freePort(), await freePort(), await freePort()];
+    const registry = `127.0.0.1:${dead}`;
+    caches.push(cacheName(registry));
+    const s = await serveWith(cacheConfigText({ image, registries: { [registry]: { port, debugPort, remote: `http://${registry}` } } }));
+    expect(() => docker(s.host, ['pull', `${registry}/library/nothing:1`])).toThrow();
+    const entry = await s.waitForEntry((e) => e.route === 'pull');
+    expect(entry.rewrite?.cache).toMatchObject({ outcome: 'unavailable', reason: expect.stringMatching(new RegExp(`its container stopped: Get "http://${registry}/v2/": .*connection refused`)) });
+  });
+});
+
+describe('an upstream that asks for a Bearer token (credentials: true)', () => {
+  // The token server answers from this process: docker commands that reach it run asynchronously.
+  const dockerAsync = async (dockerHost: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+    (await promisify(execFile)(DOCKER_CLIS[0], args, { env: { ...process.env, DOCKER_HOST: dockerHost, ...env }, maxBuffer: 64 * 1024 * 1024 })).stdout;
+  const loginDir = (registry: string, user: string, password: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-docker-config-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }));
+    return dir;
+  };
+  /** Every file under `dir` (the folder serve keeps its config, record and log in) that holds `secret`. */
+  const filesHolding = (dir: string, secret: string): string[] =>
+    (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+      .filter((f) => f.isFile())
+      .map((f) => join(f.parentPath, f.name))
+      .filter((path) => readFileSync(path).includes(secret));
+
+  it('the cache fetches with the user\'s login and serves with the upstream stopped; without it or with a wrong password the pull falls back to the client\'s own login with the reason; the password is in no log, entry or file', async () => {
+    const cachePassword = `cache-pw-${randomUUID()}`;
+    const clientPassword = `client-pw-${randomUUID()}`;
+    const tokens = await startTokenServer({ cacheuser: cachePassword, clientuser: clientPassword });
+    const upstream = await startRegistry({ port: await freePort(), token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle } });
+    registries.push(upstream);
+    try {
+      const client = loginDir(upstream.address, 'clientuser', clientPassword);
+      const name = unique('private');
+      const ref = (tag: string) => `${upstream.address}/library/${name}:${tag}`;
+      for (const tag of ['1', '2', '3']) {
+        importBusyboxImage(host, ref(tag), `${name}:${tag}`);
+        await dockerAsync(host, ['push', ref(tag)], { DOCKER_CONFIG: client });
+        docker(host, ['rmi', ref(tag)]);
+      }
+      // Without a login the upstream refuses: it really asks for a token.
+      await expect(dockerAsync(host, ['pull', ref('1')], { DOCKER_CONFIG: loginDir('elsewhere.example', 'nobody', 'x') })).rejects.toThrow(/unauthorized|authentication required/i);
+
+      const [port, debugPort] = [await freePort(), await freePort()];
+      const CACHE = cacheName(upstream.address);
+      caches.push(CACHE);
+      // serve's user's own docker login (what `credentials: true` takes) is not the client's.
+      const serveAs = (credentials: boolean, login?: string) =>
+        serveWith(cacheConfigText({ image, registries: { [upstream.address]: { port, debugPort, remote: `http://${upstream.address}`, credentials } } }), login ? { DOCKER_CONFIG: login } : {});
+
+      // credentials: false, then a wrong password: the cache is refused; the client's own login pulls the original.
+      for (const [credentials, login, tag] of [[false, undefined, '2'], [true, loginDir(upstream.address, 'cacheuser', 'not-the-password'), '3']] as const) {
+        const s = await serveAs(credentials, login);
+        await dockerAsync(s.host, ['pull', ref(tag)], { DOCKER_CONFIG: client });
+        const entry = await s.waitForEntry((e) => e.route === 'pull');
+        expect(entry.action).toBe('fell back');
+        // Distribution 2.8 answers "manifest unknown" (the containerd store says "not found") when
+        // its upstream refuses it a token; the original then pulled with the client's login, so
+        // the reason names the likely cause.
+        expect(entry.rewrite?.cache).toMatchObject({ registry: upstream.address, outcome: 'failed', reason: expect.stringMatching(/(manifest unknown|not found).*the original registry then pulled it with the client's own login: a private image\? `credentials: true`/) });
+        expect(entry.rewrite?.source).toBe(ref(tag));
+        expect(formatLogLine(entry, 'text')).toMatch(/fell back to \S+ .*\(failed: .*private image/);
+        expect(JSON.stringify(s.entries)).not.toContain(clientPassword);
+        docker(host, ['rmi', ref(tag)]);
+        await s.stop();
+        removeCaches(host, [CACHE]);
+      }
+      expect(tokens.requests).toContainEqual({ user: 'cacheuser', granted: false, scope: expect.stringContaining(`library/${name}:pull`) });
+
+      // credentials: true with the user's login: the cache fetches, then serves alone.
+      const withLogin = await serveAs(true, loginDir(upstream.address, 'cacheuser', cachePassword));
+      const pulled = await dockerAsync(withLogin.host, ['pull', ref('1')], { DOCKER_CONFIG: client });
+      expect(pulled).toContain(`from 127.0.0.1:${port}/library/${name}:1, fetched from upstream: 1 of 1 layer`);
+      const first = await withLogin.waitForEntry((e) => e.route === 'pull');
+      expect(first.action).toBe('redirected');
+      expect(first.rewrite?.cache).toMatchObject({ registry: upstream.address, outcome: 'used', served: { kind: 'miss' } });
+      expect(tokens.requests).toContainEqual({ user: 'cacheuser', granted: true, scope: expect.stringContaining(`library/${name}:pull`) });
+      docker(host, ['rmi', ref('1')]);
+      await upstream.stop();
+      const offline = await dockerAsync(withLogin.host, ['pull', ref('1')], { DOCKER_CONFIG: client });
+      expect(offline).toContain(', served from cache, upstream unreachable');
+      docker(host, ['rmi', ref('1')]);
+      await withLogin.stop();
+      // Never in serve's log, its entries (what the inspector lists) or a file it wrote.
+      for (const secret of [cachePassword, Buffer.from(`cacheuser:${cachePassword}`).toString('base64')]) {
+        expect(withLogin.stdout() + withLogin.stderr()).not.toContain(secret);
+        expect(JSON.stringify(withLogin.entries)).not.toContain(secret);
+        expect(filesHolding(withLogin.home, secret)).toEqual([]);
+      }
+      // Only in the container's environment, as README says.
+      expect(docker(host, ['container', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', CACHE])).toContain(`REGISTRY_PROXY_PASSWORD=${cachePassword}`);
+      removeCaches(host, [CACHE]);
+    } finally {
+      await tokens.stop();
     }
   });
 });

@@ -539,8 +539,14 @@ function demultiplex(data: Buffer): string {
   return text;
 }
 
-/** Distribution's fatal message (`level=fatal msg="listen tcp …: address already in use"`). */
+/**
+ * Distribution's fatal message (`level=fatal msg="listen tcp …: address already in use"`), or
+ * Go's panic line (`panic: Get "http://…/v2/": … connection refused`: its upstream did not
+ * answer at start).
+ */
 function fatalLine(logs: string): string | undefined {
+  const panic = /^panic: (.+)$/m.exec(logs)?.[1];
+  if (panic) return panic;
   const line = logs.split('\n').reverse().find((l) => /level=(fatal|panic|error)/.test(l));
   if (!line) return undefined;
   return /msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line;

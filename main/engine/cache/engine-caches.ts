@@ -12,7 +12,7 @@ import { CachePullWatches } from './pull-watch';
 import { readProxyCounters } from './proxy-counters';
 
 /** How long a read of a cache's counters may take before its pull's hit or miss is "unknown". */
-const COUNTERS_TIMEOUT_MS = 300;
+const COUNTERS_TIMEOUT_MS = 1_000;
 
 export interface EngineCaches extends PullCaches {
   readonly manager: CacheManager;

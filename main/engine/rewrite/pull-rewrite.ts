@@ -303,6 +303,11 @@ async function pulled(
 ): Promise<void> {
   const { req, ctx, trace } = run;
   trace.source = candidate.text;
+  if (candidate.kind === 'original' && trace.cache?.outcome === 'failed' && headerValue(req.head.headers, 'x-registry-auth')) {
+    // Distribution's proxy answers "manifest unknown" when the upstream refuses it (no token
+    // without a login): the client's own login working where the cache's did not says why.
+    trace.cache.reason = `${trace.cache.reason ?? 'it failed'}; the original registry then pulled it with the client's own login: a private image? \`credentials: true\` gives the cache your docker login for ${trace.cache.registry}`;
+  }
   // Read while the image is re-tagged: telling hit from miss adds no wait of its own.
   const served = cache.watch?.finish(result.facts);
   // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
