@@ -2,8 +2,12 @@ import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 // `electron` cannot be loaded on machines without its binary: tests get a stub, and the
-// shell's modules receive their Electron objects by injection anyway.
-const alias = { electron: fileURLToPath(new URL('./test/harness/electron-stub.ts', import.meta.url)) };
+// shell's modules receive their Electron objects by injection anyway. `#shared/` is the
+// project's own shared/ (tsconfig's paths, which esbuild reads for the real bundles).
+const alias = {
+  electron: fileURLToPath(new URL('./test/harness/electron-stub.ts', import.meta.url)),
+  '#shared': fileURLToPath(new URL('./shared', import.meta.url)),
+};
 // Every project's temp folders go into one folder removed at the end (test/harness/temp-root.ts).
 const tempRoot = 'test/harness/temp-root.ts';
 // One private dockerd and its registries per integration project (test/harness/global-setup.ts).

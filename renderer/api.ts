@@ -1,7 +1,7 @@
 // The renderer's only door to main: the `window.dockerCaching` object the preload exposes.
 // Every call comes back as a Result, even when the bridge itself throws, so views show
 // error text and never an unhandled rejection. Never imports from main/.
-import { API_NAME, type DockerCachingApi, type InvokeChannel, type InvokeRequest, type InvokeResponses, type PushEvent, type PushEvents, type Result } from '../shared/ipc';
+import { API_NAME, type DockerCachingApi, type InvokeChannel, type InvokeRequest, type InvokeResponses, type PushEvent, type PushEvents, type Result } from '#shared/ipc';
 
 type RequestArgs<C extends InvokeChannel> =
   InvokeRequest<C> extends undefined | void ? [] | [InvokeRequest<C>] : [InvokeRequest<C>];

@@ -4,9 +4,9 @@
 // that cannot be reached; never touches containers or volumes docker-caching did not make.
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Config } from '../../shared/config/schema';
-import { cachedRegistries } from '../../shared/config/cache-schema';
-import { formatProblem } from '../../shared/config/validate';
+import type { Config } from '#shared/config/schema';
+import { cachedRegistries } from '#shared/config/cache-schema';
+import { formatProblem } from '#shared/config/validate';
 import { defaultConfigPath } from '../engine/config/config-paths';
 import { loadConfigFile } from '../engine/config/config-file';
 import { defaultListenPath } from '../engine/proxy/listen-socket';

@@ -1,8 +1,8 @@
 // How `serve` prints one finished request: a readable text line or one NDJSON object.
 // Pure; prints only the redacted summary, never headers or bodies, and one entry is always
 // one line: control characters a registry or client put in a text are shown escaped.
-import type { LogEntry } from '../../shared/log';
-import { cacheTraceText } from '../../shared/cache-served';
+import type { LogEntry } from '#shared/log';
+import { cacheTraceText } from '#shared/cache-served';
 
 export type LogFormat = 'text' | 'json';
 

@@ -6,7 +6,7 @@
 // Never formats or writes on the data path itself.
 import { formatLogLine, type LogFormat } from './log-line';
 import { summary } from '../engine/log/log-store';
-import type { LogDetail } from '../../shared/log';
+import type { LogDetail } from '#shared/log';
 
 /** How long a finished request's line may wait to be printed with others. */
 export const LOG_FLUSH_MS = 20;

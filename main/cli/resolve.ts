@@ -3,10 +3,10 @@
 // reference or config. Never pulls anything.
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Config } from '../../shared/config/schema';
-import { formatProblem } from '../../shared/config/validate';
-import { familiarString, parseNormalizedNamed, referenceString, tagNameOnly, type Reference } from '../../shared/reference';
-import { planPull } from '../../shared/rules/plan';
+import type { Config } from '#shared/config/schema';
+import { formatProblem } from '#shared/config/validate';
+import { familiarString, parseNormalizedNamed, referenceString, tagNameOnly, type Reference } from '#shared/reference';
+import { planPull } from '#shared/rules/plan';
 import { defaultConfigPath } from '../engine/config/config-paths';
 import { loadConfigFile } from '../engine/config/config-file';
 

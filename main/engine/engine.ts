@@ -1,7 +1,7 @@
 // The engine as the two faces (CLI `serve`, Electron shell) see it: start it with options,
 // then read its log, config, status; stop it. Never imports electron.
-import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
-import type { Config, Rule } from '../../shared/config/schema';
+import type { ConfigState, MirrorCheck, Status } from '#shared/ipc';
+import type { Config, Rule } from '#shared/config/schema';
 import type { LogStore } from './log/log-store';
 
 export interface EngineOptions {

@@ -3,7 +3,7 @@
 // health, config reload, status, and shutdown in reverse. Each job is one function here.
 // Never imports electron.
 import { homedir } from 'node:os';
-import type { MirrorCheck, Status } from '../../shared/ipc';
+import type { MirrorCheck, Status } from '#shared/ipc';
 import type { Engine, EngineOptions } from './engine';
 import { LogStore } from './log/log-store';
 import { createProxyServer, type Interceptor } from './proxy/proxy';

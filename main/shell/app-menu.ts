@@ -2,7 +2,7 @@
 // without its extension), and the standard Edit/View roles (copy and paste on macOS, zoom).
 // Pure; never quits other than through the app's quit sequence.
 import type { MenuItemConstructorOptions } from 'electron';
-import type { View } from '../../shared/ipc';
+import type { View } from '#shared/ipc';
 
 export interface AppMenuCommands {
   openView(view: View): void;

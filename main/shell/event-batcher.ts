@@ -1,8 +1,8 @@
 // Pushes engine events to windows: log summaries batched per window (every ~75 ms or 500
 // entries), config and status changes to every window at once. Never sends log entries to a
 // hidden window; a window shown again is re-synced from the store's snapshot instead.
-import type { PushEvent, PushEvents } from '../../shared/ipc';
-import type { LogEntry } from '../../shared/log';
+import type { PushEvent, PushEvents } from '#shared/ipc';
+import type { LogEntry } from '#shared/log';
 import type { Engine } from '../engine/engine';
 import { summary } from '../engine/log/log-store';
 

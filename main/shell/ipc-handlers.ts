@@ -4,8 +4,8 @@
 // change a file-only setting (where docker requests go, where we listen, who may connect)
 // and never probes a host that is not in the saved rules or the draft main holds, nor more
 // often than mirror-check-gate.ts allows.
-import type { Config } from '../../shared/config/schema';
-import { isBlockRule } from '../../shared/config/schema';
+import type { Config } from '#shared/config/schema';
+import { isBlockRule } from '#shared/config/schema';
 import type { Engine } from '../engine/engine';
 import type { InvokeHandlers } from './register-ipc';
 import { externalUrlAllowed, externalUrlRefused } from './security';

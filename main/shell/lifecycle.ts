@@ -1,7 +1,7 @@
 // When the app starts, shows itself and stops: windows closing never quit it (the tray does),
 // and quitting first runs the shutdown steps (restore the docker context, stop the engine).
 // Never quits with docker still pointed at a socket that is about to disappear, unless a step hangs.
-import type { View } from '../../shared/ipc';
+import type { View } from '#shared/ipc';
 
 /** Set by the login item: start in the tray without opening a window. */
 export const HIDDEN_FLAG = '--hidden';

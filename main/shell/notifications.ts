@@ -1,6 +1,6 @@
 // Tells the user when a rule made a pull fall back, fail or be refused, if the config's
 // `notifications` switch is on. Never notifies about pulls no rule touched.
-import type { LogDetail, LogEntry } from '../../shared/log';
+import type { LogDetail, LogEntry } from '#shared/log';
 import type { Engine } from '../engine/engine';
 import { summary } from '../engine/log/log-store';
 

@@ -1,7 +1,7 @@
 // The bridge every window gets: one object, `window.dockerCaching`, built from the contract's
 // channel lists. Never exposes ipcRenderer, an IPC event, or a channel that is not on the lists.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { API_NAME, DockerCachingApi, InvokeChannel, PushEvent, PushEvents, Result } from '../../shared/ipc';
+import type { API_NAME, DockerCachingApi, InvokeChannel, PushEvent, PushEvents, Result } from '#shared/ipc';
 
 // The lists repeat the contract's names so that the sandboxed preload does not bundle zod
 // (shared/ipc.ts builds its schemas at load: ~750 kB). The compiler rejects a missing or an

@@ -1,6 +1,6 @@
 // What the tray shows about recent pulls: the last few finished pulls and how many were
 // redirected to a mirror today (local time). Pure; never holds more than a handful of entries.
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 
 export interface RecentPull {
   seq: number;

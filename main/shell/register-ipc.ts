@@ -2,7 +2,7 @@
 // pages, validates the payload with the contract's schema, replies in the Result envelope.
 // Never lets an exception, a stack trace or an unvalidated payload through.
 import type { z } from 'zod';
-import { invokeChannels, type InvokeChannel, type InvokeResponses, type Result } from '../../shared/ipc';
+import { invokeChannels, type InvokeChannel, type InvokeResponses, type Result } from '#shared/ipc';
 
 /** One implementation per channel, receiving the request as validated by the schema. */
 export type InvokeHandlers = {

@@ -1,7 +1,7 @@
 // Keeps the tray in step with the engine: on any change, rebuilds the whole menu (debounced)
 // and sets it again, with the icon and tooltip. Holds the Tray so it is never garbage-collected.
 import type { MenuItemConstructorOptions } from 'electron';
-import type { LogDetail } from '../../shared/log';
+import type { LogDetail } from '#shared/log';
 import type { Engine } from '../engine/engine';
 import { summary } from '../engine/log/log-store';
 import { PullHistory } from './pull-history';

@@ -1,6 +1,6 @@
 // Which tray icon to show: the state (on, off, error) from the engine's status, and the file
 // for the platform. Pure; never picks a coloured icon on macOS (template images tint themselves).
-import type { Status } from '../../shared/ipc';
+import type { Status } from '#shared/ipc';
 
 export type TrayIconState = 'on' | 'off' | 'error';
 

@@ -2,8 +2,8 @@
 // per rule, the local cache, recent pulls, windows, docker context, notifications, start at
 // login, quit. Pure: never calls Electron.
 import type { MenuItemConstructorOptions } from 'electron';
-import type { CacheStatus, Status, View } from '../../shared/ipc';
-import { isBlockRule, type Rule } from '../../shared/config/schema';
+import type { CacheStatus, Status, View } from '#shared/ipc';
+import { isBlockRule, type Rule } from '#shared/config/schema';
 import type { RecentPull } from './pull-history';
 
 export interface TrayState {

@@ -1,6 +1,6 @@
 // The app window (inspector and rule editor are two views of it): created on first use, shown
 // when painted, hidden rather than closed, told which view to show. Never destroys it unless quitting.
-import type { View } from '../../shared/ipc';
+import type { View } from '#shared/ipc';
 import type { SendToWindow, WindowFeed } from './event-batcher';
 import { APP_ORIGIN } from './security';
 

@@ -3,7 +3,7 @@
 // does not answer, a socket held by another program, a status or config main could not give.
 // Never hides a problem behind a tooltip; never overwrites the file without a confirmation.
 import { useState, type ReactElement, type ReactNode } from 'react';
-import type { ConfigProblem } from '../../shared/ipc';
+import type { ConfigProblem } from '#shared/ipc';
 import { invoke } from '../api';
 import { useApp } from '../store/store';
 import { Icon } from '../ui/icons';

@@ -2,7 +2,7 @@
 // button), the upstream engine and its health, the master switch and the counters, each of
 // which filters the inspector to its pulls. Problems are told in full in the alert area.
 import type { ReactElement } from 'react';
-import type { LogAction } from '../../shared/log';
+import type { LogAction } from '#shared/log';
 import { selectDirty } from '../store/config-slice';
 import { useApp } from '../store/store';
 import { Switch } from '../ui/controls';

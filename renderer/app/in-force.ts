@@ -1,7 +1,7 @@
 // What decides a pull under a config, in words for the status strip, the checklist and the
 // alert area: the explicit rules, and the local cache for pulls no rule matches. Pure.
-import { cachedRegistries } from '../../shared/config/cache-schema';
-import type { Config } from '../../shared/config/schema';
+import { cachedRegistries } from '#shared/config/cache-schema';
+import type { Config } from '#shared/config/schema';
 
 export interface InForce {
   rules: number;

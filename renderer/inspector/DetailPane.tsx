@@ -4,10 +4,10 @@
 // rule, check its mirrors, copy the reference or a docker pull) and the image's pulls in the log.
 // Refetched while the request is still running.
 import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
-import type { CandidateAttempt, FollowUp, LogDetail, LogEntry, RewriteTrace } from '../../shared/log';
-import { cacheTraceText } from '../../shared/cache-served';
-import { cacheLabel } from '../../shared/rules/cache-rules';
-import { REDACTED } from '../../shared/log';
+import type { CandidateAttempt, FollowUp, LogDetail, LogEntry, RewriteTrace } from '#shared/log';
+import { cacheTraceText } from '#shared/cache-served';
+import { cacheLabel } from '#shared/rules/cache-rules';
+import { REDACTED } from '#shared/log';
 import { invoke } from '../api';
 import { logModel } from '../logs/log-model';
 import { useApp } from '../store/store';

@@ -5,7 +5,7 @@
 // that costs two passes over every row per update, which 100,000 rows make too slow.
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import { memo, useCallback, useLayoutEffect, useRef, type KeyboardEvent, type ReactElement } from 'react';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 import { logModel } from '../logs/log-model';
 import { useApp } from '../store/store';
 import { FirstRun } from '../app/FirstRun';

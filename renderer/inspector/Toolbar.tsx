@@ -3,8 +3,8 @@
 // and export. The box applies after a short pause in typing, since each change re-filters up
 // to 100,000 rows.
 import { useEffect, useState, type ReactElement } from 'react';
-import type { LogAction } from '../../shared/log';
-import { isEmptyLogFilter } from '../../shared/log-filter';
+import type { LogAction } from '#shared/log';
+import { isEmptyLogFilter } from '#shared/log-filter';
 import { searchBoxId } from '../app/shortcuts';
 import { useApp } from '../store/store';
 import { actionLabels } from '../ui/controls';

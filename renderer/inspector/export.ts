@@ -1,8 +1,8 @@
 // Saves the inspector's current view as a file: NDJSON of the summaries, or HAR with the
 // redacted headers of each request when the view is small enough to fetch them all.
 // Bodies are never exported (main never sends them).
-import type { LogDetail, LogEntry } from '../../shared/log';
-import { toHar, toNdjson, type ExportableEntry } from '../../shared/log-export';
+import type { LogDetail, LogEntry } from '#shared/log';
+import { toHar, toNdjson, type ExportableEntry } from '#shared/log-export';
 import { invoke } from '../api';
 import { logModel } from '../logs/log-model';
 

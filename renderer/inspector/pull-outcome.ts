@@ -1,7 +1,7 @@
 // What the list's "came from / reason" column and its size column say for one request, in a
 // few words: where a pull's image came from, or why it did not. Pure.
-import type { LogEntry } from '../../shared/log';
-import { cacheLabel } from '../../shared/rules/cache-rules';
+import type { LogEntry } from '#shared/log';
+import { cacheLabel } from '#shared/rules/cache-rules';
 import { formatBytes } from '../ui/format';
 
 /** The registry part of a reference (`localhost:5000` of `localhost:5000/ubuntu:18.04`). */

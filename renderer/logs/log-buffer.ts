@@ -1,7 +1,7 @@
 // The inspector's copy of the request log: a capped ring of summaries in seq order, kept
 // outside React and zustand (100,000 rows must not be copied per update). Rows are addressed
 // by an absolute index that only grows, so views can hold indexes across evictions.
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 
 export type PutResult =
   | { kind: 'appended'; index: number; evicted: boolean }

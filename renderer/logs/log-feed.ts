@@ -4,8 +4,8 @@
 // a frame. Resuming after a pause, or a gap in seqs, catches up from the snapshot again.
 // Dropped requests are counted from the seqs themselves (a batch's `dropped` is main's count
 // since the engine started, clears included). Never touches React: it calls `onChange`.
-import type { LogSnapshot, Result } from '../../shared/ipc';
-import type { LogEntry } from '../../shared/log';
+import type { LogSnapshot, Result } from '#shared/ipc';
+import type { LogEntry } from '#shared/log';
 import type { LogModel } from './log-model';
 
 /** Entries applied per slice; more wait for the next turn of the event loop. */

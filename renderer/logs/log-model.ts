@@ -1,8 +1,8 @@
 // The inspector's log state that is too big for React: the capped buffer, the filtered view
 // over it and the counters around them. Mutated in place by the log feed once per frame;
 // React learns of changes through one revision number in the store, never through this object.
-import type { LogEntry } from '../../shared/log';
-import { compileLogFilter, emptyLogFilter, type LogFilter } from '../../shared/log-filter';
+import type { LogEntry } from '#shared/log';
+import { compileLogFilter, emptyLogFilter, type LogFilter } from '#shared/log-filter';
 import { LogBuffer } from './log-buffer';
 import { FilteredView } from './filtered-view';
 

@@ -2,7 +2,7 @@
 // and each registry (cached or not, port, upstream URL, credentials). Every change edits the
 // draft's `cache` section at once; problems from the shared schema show under their field.
 import { useId, type ReactElement } from 'react';
-import { cachedRegistries, defaultCacheRegistries, type CacheSettings } from '../../shared/config/cache-schema';
+import { cachedRegistries, defaultCacheRegistries, type CacheSettings } from '#shared/config/cache-schema';
 import { useApp } from '../store/store';
 import { Switch } from '../ui/controls';
 import { Field } from './RuleForm';

@@ -3,13 +3,13 @@
 // options or the block message. Every change edits the draft at once; problems from the shared
 // schema show inline under their field, with a one-click fix for a location written as a URL.
 import { useEffect, useId, useRef, type ReactElement, type ReactNode } from 'react';
-import { isBlockRule, type BlockRule, type MirrorRule, type Rule } from '../../shared/config/schema';
+import { isBlockRule, type BlockRule, type MirrorRule, type Rule } from '#shared/config/schema';
 import { useApp } from '../store/store';
 import { Switch } from '../ui/controls';
 import { Icon } from '../ui/icons';
 import { CheckBadge, useMirrorChecks } from '../ui/mirror-check';
 import { moved, removed, replaced, withKind } from './draft';
-import { cacheLabel, cacheMirror, cacheOfMirror } from '../../shared/rules/cache-rules';
+import { cacheLabel, cacheMirror, cacheOfMirror } from '#shared/rules/cache-rules';
 import { draftIssues, issueAt, type ConfigIssue } from './validation';
 
 /** Field paths whose problems show now: touched, non-empty, or after a save attempt. */

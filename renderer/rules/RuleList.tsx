@@ -3,7 +3,7 @@
 // rules with the same prefix (the earlier wins), so only those can be moved (Alt+ArrowUp/Down or
 // the arrow buttons); ArrowUp/Down move between rules.
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
-import { isBlockRule, type Rule } from '../../shared/config/schema';
+import { isBlockRule, type Rule } from '#shared/config/schema';
 import { RulePresetButtons } from '../app/FirstRun';
 import { useApp } from '../store/store';
 import { EmptyState, Switch } from '../ui/controls';

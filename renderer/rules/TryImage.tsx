@@ -3,9 +3,9 @@
 // to the draft being edited. A draft rule with a problem is left out (and said so); a matching
 // rule that differs from the saved one is marked unsaved, with what the saved rules would do.
 import { useMemo, useState, type ReactElement } from 'react';
-import { ruleSchema, type Config } from '../../shared/config/schema';
-import { familiarString, parseNormalizedNamed, referenceString, tagNameOnly, type Reference } from '../../shared/reference';
-import { planPull, ruleLabel, type PullPlan } from '../../shared/rules';
+import { ruleSchema, type Config } from '#shared/config/schema';
+import { familiarString, parseNormalizedNamed, referenceString, tagNameOnly, type Reference } from '#shared/reference';
+import { planPull, ruleLabel, type PullPlan } from '#shared/rules';
 import { searchBoxId } from '../app/shortcuts';
 import { useApp } from '../store/store';
 import { Icon } from '../ui/icons';

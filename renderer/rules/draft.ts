@@ -1,7 +1,7 @@
 // Pure edits of the rule editor's draft and the comparisons that derive "dirty" from it.
 // The draft is a Config whose strings may not be valid yet; validation says which are not.
-import type { BlockRule, Config, MirrorRule, Rule } from '../../shared/config/schema';
-import { isBlockRule } from '../../shared/config/schema';
+import type { BlockRule, Config, MirrorRule, Rule } from '#shared/config/schema';
+import { isBlockRule } from '#shared/config/schema';
 
 export type RuleKind = 'mirror' | 'block';
 

@@ -1,6 +1,6 @@
 // Ready-made rules the first-run checklist and the empty rule list offer. Each is a complete
 // draft rule; the user still reviews and saves it.
-import type { MirrorRule } from '../../shared/config/schema';
+import type { MirrorRule } from '#shared/config/schema';
 import { newMirrorRule } from './draft';
 
 export interface RulePreset {

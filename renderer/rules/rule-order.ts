@@ -3,8 +3,8 @@
 // it also covers); within a registry the most specific prefix comes first (a longer path,
 // then an exact domain before a wildcard). Only rules with the same prefix depend on their file
 // order (the earlier one wins), so only they can be reordered. Pure.
-import type { Rule } from '../../shared/config/schema';
-import { parsePrefix } from '../../shared/rules/prefix';
+import type { Rule } from '#shared/config/schema';
+import { parsePrefix } from '#shared/rules/prefix';
 
 export interface ListedRule {
   /** Position in the file (the draft's `rules`). */

@@ -1,7 +1,7 @@
 // Inline validation of the draft with the shared schema, memoised per draft object so a
 // selector can call it on every store change and get the same array back.
-import type { Config } from '../../shared/config/schema';
-import { validateConfig, type ValidatedConfig } from '../../shared/config/validate';
+import type { Config } from '#shared/config/schema';
+import { validateConfig, type ValidatedConfig } from '#shared/config/validate';
 
 export type ConfigIssue = Extract<ValidatedConfig, { ok: false }>['issues'][number];
 

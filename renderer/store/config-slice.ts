@@ -3,8 +3,8 @@
 // revision arriving while the draft is dirty is held in `incoming` until the user decides.
 // A deleted rule is kept until the next edit so it can be put back; a new rule asks for focus.
 import type { StateCreator } from 'zustand';
-import { type Config, type Rule } from '../../shared/config/schema';
-import type { ConfigState, Result } from '../../shared/ipc';
+import { type Config, type Rule } from '#shared/config/schema';
+import type { ConfigState, Result } from '#shared/ipc';
 import { invoke } from '../api';
 import { cloneConfig, inserted, moved, newBlockRule, newMirrorRule, removed, replaced, sameData, type RuleKind } from '../rules/draft';
 import { draftIssues } from '../rules/validation';

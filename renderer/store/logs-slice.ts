@@ -2,7 +2,7 @@
 // once per flush through `logRevision`), the filter, follow/pause and the selection. Rows
 // themselves never enter the store.
 import type { StateCreator } from 'zustand';
-import { emptyLogFilter, type LogFilter } from '../../shared/log-filter';
+import { emptyLogFilter, type LogFilter } from '#shared/log-filter';
 import { invoke } from '../api';
 import { LogFeed } from '../logs/log-feed';
 import { logModel } from '../logs/log-model';

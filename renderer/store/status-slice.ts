@@ -2,7 +2,7 @@
 // the master switch itself (flipped optimistically, put back when main refuses), asking the
 // engine again (Retry) and switching the docker context from the window.
 import type { StateCreator } from 'zustand';
-import type { Status } from '../../shared/ipc';
+import type { Status } from '#shared/ipc';
 import { invoke } from '../api';
 import type { AppState } from './store';
 

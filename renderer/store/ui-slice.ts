@@ -2,7 +2,7 @@
 // opens `index.html#rules` for "Edit Rules…"), then whatever main asks with `view.show`; and
 // how wide the user made the inspector's detail pane.
 import type { StateCreator } from 'zustand';
-import type { View } from '../../shared/ipc';
+import type { View } from '#shared/ipc';
 import type { AppState } from './store';
 
 export interface UiSlice {

@@ -1,7 +1,7 @@
 // Small shared controls: a switch, an action badge, a status code, an empty state.
 import type { ReactElement, ReactNode } from 'react';
-import type { LogAction } from '../../shared/log';
-import { statusClass } from '../../shared/log-filter';
+import type { LogAction } from '#shared/log';
+import { statusClass } from '#shared/log-filter';
 
 export function Switch({ checked, onChange, label, disabled, id, compact }: {
   checked: boolean;

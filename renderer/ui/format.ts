@@ -1,6 +1,6 @@
 // How numbers and times read in the UI: compact, aligned, the same everywhere.
 
-export { formatBytes } from '../../shared/bytes';
+export { formatBytes } from '#shared/bytes';
 
 export function formatDuration(ms: number): string {
   if (ms < 1) return '<1 ms';

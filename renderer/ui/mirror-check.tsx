@@ -2,7 +2,7 @@
 // (reachable, needs login, unreachable, with the reason). Used by the rule form and the
 // request detail.
 import { useState, type ReactElement } from 'react';
-import { MAX_DRAFT_MIRRORS, type MirrorCheck } from '../../shared/ipc';
+import { MAX_DRAFT_MIRRORS, type MirrorCheck } from '#shared/ipc';
 import { invoke } from '../api';
 import { useApp } from '../store/store';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, startDockerd, startRegistry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
-import type { LogEntry, PullStep } from '../../shared/log';
+import type { LogEntry, PullStep } from '#shared/log';
 import { cacheConfigText, freePort, registryImage } from '../harness/cache-fixture';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

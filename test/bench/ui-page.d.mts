@@ -1,7 +1,7 @@
 // Types for ui-page.mjs (the built renderer in Chromium with a fake bridge).
 import type { BrowserContext, Page } from 'playwright-core';
-import type { ConfigState, MirrorCheck, Status } from '../../shared/ipc';
-import type { LogDetail, LogEntry } from '../../shared/log';
+import type { ConfigState, MirrorCheck, Status } from '#shared/ipc';
+import type { LogDetail, LogEntry } from '#shared/log';
 
 export const CSP: string;
 

@@ -4,9 +4,9 @@
 // says whether it went through the cache.
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../shared/config/schema';
-import type { CacheStatus } from '../../shared/ipc';
-import type { CacheServed, LogDetail } from '../../shared/log';
+import type { Config } from '#shared/config/schema';
+import type { CacheStatus } from '#shared/ipc';
+import type { CacheServed, LogDetail } from '#shared/log';
 import { calls, entries, pushEntries, redirectedDetail, redirectedPull, screenshot, status, useRendererPage } from './renderer-fixture';
 
 const open = useRendererPage();

@@ -4,9 +4,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
-import { defaultConfig, type Config } from '../../shared/config/schema';
-import type { ConfigState, Status } from '../../shared/ipc';
-import type { LogDetail, LogEntry } from '../../shared/log';
+import { defaultConfig, type Config } from '#shared/config/schema';
+import type { ConfigState, Status } from '#shared/ipc';
+import type { LogDetail, LogEntry } from '#shared/log';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { launchChromium, openRenderer, serveRenderer, type FakeApiInit, type FakeHandle } from '../bench/ui-page.mjs';
 

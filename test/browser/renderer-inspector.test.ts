@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 import { SOCKET, afterFrames, calls, entries, pushEntries, screenshot, status, useRendererPage } from './renderer-fixture';
 
 const open = useRendererPage();

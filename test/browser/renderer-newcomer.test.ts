@@ -5,7 +5,7 @@
 // go to test-results/screenshots/.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 import {
   SOCKET, calls, configState, engineDown, entries, expectAccessible, fileProblem, firstRun, invalidAtStart, pageOverflow,
   pushEntries, screenshot, status, useRendererPage,

@@ -5,8 +5,8 @@
 // planPull on the draft, "Check" asks main about a mirror.
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../shared/config/schema';
-import type { ConfigState } from '../../shared/ipc';
+import type { Config } from '#shared/config/schema';
+import type { ConfigState } from '#shared/ipc';
 import type { OpenOptions } from './renderer-fixture';
 import { afterFrames, calls, config, configState, init, screenshot, useRendererPage } from './renderer-fixture';
 

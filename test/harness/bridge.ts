@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { PushEvent, PushEvents, View } from '../../shared/ipc';
+import type { PushEvent, PushEvents, View } from '#shared/ipc';
 import type { Engine } from '../../main/engine/engine';
 import { serveAppFile } from '../../main/shell/app-protocol';
 import { EngineEvents, type WindowFeed } from '../../main/shell/event-batcher';

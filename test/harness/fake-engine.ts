@@ -1,9 +1,9 @@
 // A small in-memory Engine for shell and bridge tests: the real LogStore, a config handle
 // that validates with the shared schema but keeps everything in memory, a settable status.
 // Never touches a socket or a file.
-import type { ConfigProblem, ConfigState, MirrorCheck, Status } from '../../shared/ipc';
-import { configSchema, defaultConfig, type Config, type Rule } from '../../shared/config/schema';
-import type { LogDetail } from '../../shared/log';
+import type { ConfigProblem, ConfigState, MirrorCheck, Status } from '#shared/ipc';
+import { configSchema, defaultConfig, type Config, type Rule } from '#shared/config/schema';
+import type { LogDetail } from '#shared/log';
 import type { ConfigHandle, Engine } from '../../main/engine/engine';
 import { LogStore } from '../../main/engine/log/log-store';
 

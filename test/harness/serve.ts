@@ -4,7 +4,7 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 
 export const CLI = resolve(__dirname, '../../dist/cli.js');
 

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema } from '../../shared/config/schema';
+import { configSchema } from '#shared/config/schema';
 import { CacheManager } from '../../main/engine/cache/cache-manager';
 import { cacheName } from '../../main/engine/cache/cache-specs';
 import { EngineClient } from '../../main/engine/upstream/engine-client';

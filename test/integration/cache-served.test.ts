@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Dir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 import { formatLogLine } from '../../main/cli/log-line';
 import { cacheName } from '../../main/engine/cache/cache-specs';
 import { startEngine } from '../../main/engine/start';

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngine } from '../../main/engine/start';
-import type { Status } from '../../shared/ipc';
+import type { Status } from '#shared/ipc';
 import { until } from '../harness/wait';
 
 describe('engine errors in the desktop app', () => {

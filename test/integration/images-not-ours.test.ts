@@ -13,7 +13,7 @@ import { docker, importBusyboxImage, publishImage } from '../harness/real-docker
 import { startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
 import { startMovingTag } from '../harness/moving-tag';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 
 let host: string;
 let mirror: string;

@@ -12,7 +12,7 @@ import Docker from 'dockerode';
 import { DOCKER_CLIS, docker, importBusyboxImage } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 import { formatLogLine } from '../../main/cli/log-line';
 
 let host: string;

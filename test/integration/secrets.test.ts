@@ -13,7 +13,7 @@ import { startServe, type Serve } from '../harness/serve';
 import { startEchoRegistry, FORGED_LINE, type EchoRegistry } from '../harness/echo-registry';
 import { formatLogLine } from '../../main/cli/log-line';
 import { encodeRegistryAuth } from '../../main/engine/rewrite/registry-credentials';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 
 let echo: EchoRegistry;
 const folders: string[] = [];

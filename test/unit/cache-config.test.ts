@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cachedRegistries, maxSizeBytes, parseSize } from '../../shared/config/cache-schema';
-import { configSchema } from '../../shared/config/schema';
-import { formatProblem, parseConfigText, validateConfig } from '../../shared/config/validate';
-import { configToYaml } from '../../shared/config/to-yaml';
+import { cachedRegistries, maxSizeBytes, parseSize } from '#shared/config/cache-schema';
+import { configSchema } from '#shared/config/schema';
+import { formatProblem, parseConfigText, validateConfig } from '#shared/config/validate';
+import { configToYaml } from '#shared/config/to-yaml';
 
 const problemOf = (text: string) => {
   const parsed = parseConfigText(text, 'config.yaml');

@@ -6,7 +6,7 @@ import { hitOrMiss, type ProxyCounters, type ProxyMetrics } from '../../main/eng
 import { proxyCounters } from '../../main/engine/cache/proxy-counters';
 import { CachePullWatches } from '../../main/engine/cache/pull-watch';
 import { ProgressReader } from '../../main/engine/rewrite/pull-progress';
-import { cacheServedText, cacheTraceText } from '../../shared/cache-served';
+import { cacheServedText, cacheTraceText } from '#shared/cache-served';
 
 const m = (Requests: number, Hits: number, Misses: number, BytesPulled: number, BytesPushed: number): ProxyMetrics => ({ Requests, Hits, Misses, BytesPulled, BytesPushed });
 const zero: ProxyCounters = { blobs: m(0, 0, 0, 0, 0), manifests: m(0, 0, 0, 0, 0) };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema, type ConfigInput } from '../../shared/config/schema';
-import { parseNormalizedNamed } from '../../shared/reference';
-import { cacheMirror, cacheOfMirror, planPull } from '../../shared/rules';
+import { configSchema, type ConfigInput } from '#shared/config/schema';
+import { parseNormalizedNamed } from '#shared/reference';
+import { cacheMirror, cacheOfMirror, planPull } from '#shared/rules';
 
 const plan = (image: string, config: Partial<ConfigInput> = {}) => planPull(parseNormalizedNamed(image), configSchema.parse({ version: 1, ...config }));
 const mirrorPlan = (image: string, config: Partial<ConfigInput> = {}) => {

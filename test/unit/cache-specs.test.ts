@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { cachedRegistries, cacheSchema } from '../../shared/config/cache-schema';
+import { cachedRegistries, cacheSchema } from '#shared/config/cache-schema';
 import { cacheName, containerSpec, evictionSpec, fingerprint, isOwn, ownLabels } from '../../main/engine/cache/cache-specs';
 import { nextEviction } from '../../main/engine/cache/eviction';
 import { composeFile } from '../../main/engine/cache/compose-file';

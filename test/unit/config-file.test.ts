@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CONFIG_BYTES, loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile } from '../../main/engine/config/config-file';
 import { execFileSync } from 'node:child_process';
-import { configSchema, defaultConfig } from '../../shared/config/schema';
+import { configSchema, defaultConfig } from '#shared/config/schema';
 
 let dir: string;
 beforeEach(async () => {

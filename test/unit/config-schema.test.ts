@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema, defaultConfig, isBlockRule, sameConfig, type Config } from '../../shared/config/schema';
-import { validateConfig } from '../../shared/config/validate';
+import { configSchema, defaultConfig, isBlockRule, sameConfig, type Config } from '#shared/config/schema';
+import { validateConfig } from '#shared/config/validate';
 
 const issueExample = {
   version: 1,

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigStore, type DiskCheck } from '../../main/engine/config/config-store';
-import { configSchema, defaultConfig, type Config } from '../../shared/config/schema';
-import type { ConfigState } from '../../shared/ipc';
+import { configSchema, defaultConfig, type Config } from '#shared/config/schema';
+import type { ConfigState } from '#shared/ipc';
 
 let dir: string;
 let file: string;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Document } from 'yaml';
-import { configSchema, sameConfig, type Config, type ConfigInput, type MirrorRule } from '../../shared/config/schema';
-import { configToYaml } from '../../shared/config/to-yaml';
-import { formatProblem, parseConfigText } from '../../shared/config/validate';
+import { configSchema, sameConfig, type Config, type ConfigInput, type MirrorRule } from '#shared/config/schema';
+import { configToYaml } from '#shared/config/to-yaml';
+import { formatProblem, parseConfigText } from '#shared/config/validate';
 
 const handWritten = `# docker-caching: where pulls go
 version: 1

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem, parseConfigText, platformFindings } from '../../shared/config/validate';
-import type { ConfigProblem } from '../../shared/ipc';
+import { formatProblem, parseConfigText, platformFindings } from '#shared/config/validate';
+import type { ConfigProblem } from '#shared/ipc';
 
 function problemIn(text: string, file = 'config.yaml'): ConfigProblem {
   const result = parseConfigText(text, file);

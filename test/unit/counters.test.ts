@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Counters } from '../../main/engine/log/counters';
 import { LogStore } from '../../main/engine/log/log-store';
-import type { CacheServed, LogAction, LogDetail } from '../../shared/log';
+import type { CacheServed, LogAction, LogDetail } from '#shared/log';
 
 function pull(store: LogStore, action: LogAction, bytesDone = 0, served?: CacheServed): void {
   const e = store.begin({

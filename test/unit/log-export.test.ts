@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LogDetail, LogEntry } from '../../shared/log';
-import { HAR_BASE_URL, toHar, toNdjson } from '../../shared/log-export';
+import type { LogDetail, LogEntry } from '#shared/log';
+import { HAR_BASE_URL, toHar, toNdjson } from '#shared/log-export';
 
 const summary: LogEntry = {
   seq: 7, time: Date.UTC(2025, 0, 2, 3, 4, 5, 6), method: 'POST', path: '/v1.41/images/create?fromImage=ubuntu&tag=18.04',

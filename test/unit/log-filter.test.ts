@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../shared/log';
-import { compileLogFilter, emptyLogFilter, isEmptyLogFilter, matchesLogFilter, statusClass, type LogFilter } from '../../shared/log-filter';
+import type { LogEntry } from '#shared/log';
+import { compileLogFilter, emptyLogFilter, isEmptyLogFilter, matchesLogFilter, statusClass, type LogFilter } from '#shared/log-filter';
 
 function entry(over: Partial<LogEntry> = {}): LogEntry {
   return {

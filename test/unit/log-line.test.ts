@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatLogLine } from '../../main/cli/log-line';
-import type { LogEntry } from '../../shared/log';
+import type { LogEntry } from '#shared/log';
 
 const base: LogEntry = {
   seq: 1, time: Date.UTC(2026, 10, 28, 12, 0, 0), method: 'POST', path: '/v1.41/images/create?fromImage=ubuntu&tag=18.04',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LogPrinter, PRINT_SLICE } from '../../main/cli/log-printer';
-import type { LogDetail } from '../../shared/log';
+import type { LogDetail } from '#shared/log';
 import { until } from '../harness/wait';
 
 const entry = (seq: number): LogDetail => ({

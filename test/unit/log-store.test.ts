@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LogStore } from '../../main/engine/log/log-store';
-import type { LogDetail } from '../../shared/log';
+import type { LogDetail } from '#shared/log';
 
 const entry = (path: string): Omit<LogDetail, 'seq'> => ({
   time: 0, method: 'GET', path, route: 'other', status: null, pending: true, durationMs: 0, bytesIn: 0, bytesOut: 0,

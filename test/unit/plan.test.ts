@@ -1,9 +1,9 @@
 // Rule matching, mirror name rewriting and the pull plan (shared/rules): what a pull of one
 // reference does under a config, as the proxy, `resolve` and the rule editor all see it.
 import { describe, expect, it } from 'vitest';
-import { type BlockRule, type Config, type MirrorRule, type Rule, configSchema, defaultConfig } from '../../shared/config/schema';
-import { type Reference, parseNormalizedNamed, referenceString } from '../../shared/reference';
-import { matchRule, planPull, rewriteName, type MirrorPlan, type PassPlan, type PullPlan } from '../../shared/rules';
+import { type BlockRule, type Config, type MirrorRule, type Rule, configSchema, defaultConfig } from '#shared/config/schema';
+import { type Reference, parseNormalizedNamed, referenceString } from '#shared/reference';
+import { matchRule, planPull, rewriteName, type MirrorPlan, type PassPlan, type PullPlan } from '#shared/rules';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 const ref = (s: string): Reference => parseNormalizedNamed(s);

@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_NAME, invokeChannels, pushEvents } from '../../shared/ipc';
+import { API_NAME, invokeChannels, pushEvents } from '#shared/ipc';
 import { buildAndRead } from '../harness/build';
 
 type Listener = (event: unknown, payload: unknown) => void;

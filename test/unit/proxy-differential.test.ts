@@ -4,7 +4,7 @@
 // must be identical. Where Go refuses, the proxy refuses with the same status and closes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Interceptor } from '../../main/engine/proxy/proxy';
-import type { LogDetail } from '../../shared/log';
+import type { LogDetail } from '#shared/log';
 import { asForwardedWhole, comparableRecord, exchangeBytes, responseStatuses, startProxyBeforeGo, type GoRecord, type ProxiedGo } from '../harness/go-recorder';
 
 const H = 'Host: docker\r\n';

@@ -13,7 +13,7 @@ import {
   parseNormalizedNamed,
   referenceString,
   tagNameOnly,
-} from '../../shared/reference';
+} from '#shared/reference';
 
 // Kept in the repository with their source and licence (test/fixtures/reference-vectors/README.md).
 const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'reference-vectors');

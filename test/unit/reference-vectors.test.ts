@@ -18,13 +18,13 @@ import {
   withDigest,
   withName,
   withTag,
-} from '../../shared/reference';
+} from '#shared/reference';
 import {
   anchoredDomainRegexp,
   anchoredIdentifierRegexp,
   anchoredNameRegexp,
   referenceRegexp,
-} from '../../shared/reference/grammar';
+} from '#shared/reference/grammar';
 
 // Kept in the repository with their source and licence (test/fixtures/reference-vectors/README.md).
 const vectorsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'reference-vectors');

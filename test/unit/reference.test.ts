@@ -16,7 +16,7 @@ import {
   trimNamed,
   withDigest,
   withTag,
-} from '../../shared/reference';
+} from '#shared/reference';
 
 const hex = (n: number, digit = 'a'): string => digit.repeat(n);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CacheServed, LogEntry } from '../../shared/log';
-import { defaultConfig } from '../../shared/config/schema';
+import type { CacheServed, LogEntry } from '#shared/log';
+import { defaultConfig } from '#shared/config/schema';
 import { dockerCommands, dockerHost } from '../../renderer/app/docker-host';
 import { inForce, registryList, unmatchedPulls } from '../../renderer/app/in-force';
 import { cameFrom, sizeText } from '../../renderer/inspector/pull-outcome';

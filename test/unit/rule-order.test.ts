@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Rule } from '../../shared/config/schema';
+import type { Rule } from '#shared/config/schema';
 import { listedRules } from '../../renderer/rules/rule-order';
 
 const mirror = (from: string): Rule => ({ from, enabled: true, to: ['localhost:5000'], fallback: true, retag: true, keepMirrorTag: false, digestOnly: false });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PushEvent, PushEvents } from '../../shared/ipc';
+import type { PushEvent, PushEvents } from '#shared/ipc';
 import { EngineEvents } from '../../main/shell/event-batcher';
 import { FakeEngine, logDetail } from '../harness/fake-engine';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { invokeChannels } from '../../shared/ipc';
+import { invokeChannels } from '#shared/ipc';
 import { engineHandlers, type DesktopServices } from '../../main/shell/ipc-handlers';
 import { registerIpc, type InvokeEvent, type IpcMainLike } from '../../main/shell/register-ipc';
 import { isAppUrl } from '../../main/shell/security';

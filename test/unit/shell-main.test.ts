@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invokeChannels } from '../../shared/ipc';
+import { invokeChannels } from '#shared/ipc';
 import { buildAndRead, projectRoot } from '../harness/build';
 
 type Handler = (event: { senderFrame: { url: string } | null }, ...args: unknown[]) => Promise<unknown>;

@@ -1,7 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { configSchema } from '../../shared/config/schema';
-import type { LogEntry } from '../../shared/log';
+import { configSchema } from '#shared/config/schema';
+import type { LogEntry } from '#shared/log';
 import { notifyPulls, pullNotification } from '../../main/shell/notifications';
 import { PullHistory } from '../../main/shell/pull-history';
 import { TrayController } from '../../main/shell/tray-controller';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PushEvent } from '../../shared/ipc';
+import type { PushEvent } from '#shared/ipc';
 import { appMenu } from '../../main/shell/app-menu';
 import { EngineEvents } from '../../main/shell/event-batcher';
 import { closeAction, viewUrl, WindowManager, type AppWindow } from '../../main/shell/window-manager';

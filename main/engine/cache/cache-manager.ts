@@ -4,14 +4,14 @@
 // repositories. Never touches a container or volume without our labels, whatever its name,
 // and never pulls its own image through a cache (its requests go to the engine directly).
 import { connect } from 'node:net';
-import type { CacheSettings, CachedRegistry } from '../../../shared/config/cache-schema';
-import { cachedRegistries, maxSizeBytes } from '../../../shared/config/cache-schema';
-import { nameString, parseNormalizedNamed } from '../../../shared/reference';
+import type { CacheSettings, CachedRegistry } from '#shared/config/cache-schema';
+import { cachedRegistries, maxSizeBytes } from '#shared/config/cache-schema';
+import { nameString, parseNormalizedNamed } from '#shared/reference';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import { cacheAddress, cacheName, containerSpec, debugAddress, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
 import { nextEviction } from './eviction';
 import { UsageFile } from './usage-file';
-import type { CacheRegistryStatus, CacheStatus } from '../../../shared/ipc';
+import type { CacheRegistryStatus, CacheStatus } from '#shared/ipc';
 
 export type { CacheRegistryStatus, CacheStatus };
 

@@ -3,7 +3,7 @@
 // when a running container no longer matches the settings. Pure: no I/O, never holds a
 // secret in a label or a fingerprint.
 import { createHash } from 'node:crypto';
-import type { CacheSettings, CachedRegistry } from '../../../shared/config/cache-schema';
+import type { CacheSettings, CachedRegistry } from '#shared/config/cache-schema';
 
 /** The label every container and volume docker-caching makes carries. */
 export const OWNER_LABEL = 'io.docker-caching.owner';

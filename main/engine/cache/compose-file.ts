@@ -2,7 +2,7 @@
 // (one Distribution service per registry, a volume each, TLS certificate paths, a health
 // check). Pure: builds text, never writes it anywhere, never holds a credential.
 import { stringify } from 'yaml';
-import { cachedRegistries, type CacheSettings } from '../../../shared/config/cache-schema';
+import { cachedRegistries, type CacheSettings } from '#shared/config/cache-schema';
 import { CONFIG_FILE, DATA_DIR } from './cache-specs';
 
 const HEADER = `# Shared pull-through caches made by \`docker-caching cache compose\`.

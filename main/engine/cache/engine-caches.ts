@@ -2,8 +2,8 @@
 // hooks the pull rewrite calls (lazy start, pulls recorded for eviction), and the last known
 // state for the tray and the status strip, refreshed when something changes. Never blocks a
 // pull on bookkeeping: recording and eviction run after the pull has answered.
-import type { Config } from '../../../shared/config/schema';
-import type { CacheStatus } from '../../../shared/ipc';
+import type { Config } from '#shared/config/schema';
+import type { CacheStatus } from '#shared/ipc';
 import type { PullCaches } from '../rewrite/pull-rewrite';
 import type { EngineClient } from '../upstream/engine-client';
 import { CacheManager } from './cache-manager';

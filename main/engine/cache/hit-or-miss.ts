@@ -2,7 +2,7 @@
 // (`/debug/vars` → registry.proxy.{blobs,manifests}) read just before and just after it, and
 // from what the engine's progress said it fetched. Pure. Never guesses: when the counters
 // cannot belong to this pull alone it says why instead.
-import type { CacheServed } from '../../../shared/log';
+import type { CacheServed } from '#shared/log';
 import type { PullFacts } from '../rewrite/pull-progress';
 
 /** One of Distribution's proxy counter sets (registry/proxy/proxymetrics.go `Metrics`). */

@@ -2,7 +2,7 @@
 // when a pull starts and when it ends, and knows which pulls through the same cache ran at
 // the same time (their counters mix, so none of them is told). Never holds a pull up for more
 // than one bounded read; a counter that cannot be read makes the answer "unknown", never an error.
-import type { CacheServed } from '../../../shared/log';
+import type { CacheServed } from '#shared/log';
 import type { PullFacts } from '../rewrite/pull-progress';
 import { hitOrMiss, type ProxyCounters } from './hit-or-miss';
 

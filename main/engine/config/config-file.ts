@@ -6,10 +6,10 @@
 import { constants, promises as fs, realpathSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Document } from 'yaml';
-import type { ConfigProblem } from '../../../shared/ipc';
-import { defaultConfig, sameConfig, type Config } from '../../../shared/config/schema';
-import { configToYaml } from '../../../shared/config/to-yaml';
-import { formatProblem, parseConfigText } from '../../../shared/config/validate';
+import type { ConfigProblem } from '#shared/ipc';
+import { defaultConfig, sameConfig, type Config } from '#shared/config/schema';
+import { configToYaml } from '#shared/config/to-yaml';
+import { formatProblem, parseConfigText } from '#shared/config/validate';
 import { writeFileAtomic } from '../atomic-write';
 
 /** A read of the file. `text: null` when there is no file (then the defaults) or it could not be read. */

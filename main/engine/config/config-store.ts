@@ -5,9 +5,9 @@
 // The revision goes up with every change listeners are told of: a save, a valid edit on
 // disk, or the file turning invalid (or valid again).
 import type { Document } from 'yaml';
-import type { ConfigProblem, ConfigState } from '../../../shared/ipc';
-import { defaultConfig, sameConfig, type Config, type Rule } from '../../../shared/config/schema';
-import { formatProblem, validateConfig } from '../../../shared/config/validate';
+import type { ConfigProblem, ConfigState } from '#shared/ipc';
+import { defaultConfig, sameConfig, type Config, type Rule } from '#shared/config/schema';
+import { formatProblem, validateConfig } from '#shared/config/validate';
 import { loadConfigFile, renderConfigFile, watchConfigFile, writeConfigFile, type ConfigFileRead, type ConfigFileWatcher } from './config-file';
 import type { ConfigHandle } from '../engine';
 import { Listeners } from '../listeners';

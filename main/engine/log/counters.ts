@@ -1,6 +1,6 @@
 // Running totals of what the rewrite did (redirected, from the local cache, fell back,
 // blocked, failed, bytes from mirrors), kept from the log's finished entries for the status strip and the tray.
-import type { Counters as CounterValues } from '../../../shared/ipc';
+import type { Counters as CounterValues } from '#shared/ipc';
 import type { LogStore } from './log-store';
 import { Listeners } from '../listeners';
 

@@ -1,7 +1,7 @@
 // The request log: a capped in-memory ring buffer of redacted entries with sequence
 // numbers, and the subscribers (CLI printer, Electron batcher) it notifies.
 // Never holds a body or an unredacted header.
-import type { LogDetail, LogEntry } from '../../../shared/log';
+import type { LogDetail, LogEntry } from '#shared/log';
 import { parseResponseHead } from '../proxy/http-stream';
 import { redactHeaders } from './redact';
 import { Listeners } from '../listeners';

@@ -2,7 +2,7 @@
 // before any printer, file, UI or client sees it: registry credentials in every form a
 // registry could echo them, Authorization, build args, userinfo in URLs. Never logs a body.
 import { decodeOrKeep } from '../proxy/uri';
-import { REDACTED } from '../../../shared/log';
+import { REDACTED } from '#shared/log';
 import type { Headers } from '../proxy/http-stream';
 
 const SECRET_HEADERS = new Set(['x-registry-auth', 'x-registry-config', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie']);

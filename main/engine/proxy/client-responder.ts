@@ -3,7 +3,7 @@
 // backpressure. Counts what it sends on the request's log entry; never writes after the
 // client is gone, and adds no listener that outlives a write.
 import type { Socket } from 'node:net';
-import type { LogDetail } from '../../../shared/log';
+import type { LogDetail } from '#shared/log';
 import { jsonResponse, responseHead, type ResponseShape } from './docker-error';
 
 export class ClientResponder {

@@ -6,7 +6,7 @@
 // Never buffers a passed-through body; every buffer it keeps has a limit.
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { LogDetail } from '../../../shared/log';
+import type { LogDetail } from '#shared/log';
 import { MalformedHttp, MessageReader, isUpgrade, responseFraming, scanResponseHead, type Framing } from './http-stream';
 import { RequestRejected, type RequestHead } from './request-head';
 import { MalformedBody, RequestReader, dechunk } from './request-reader';

@@ -2,7 +2,7 @@
 // (connection.ts), paired with its own engine connection. Also the contract between the proxy
 // and the interceptors that rewrite a few routes. Never parses anything itself.
 import { createServer, type Server } from 'node:net';
-import type { LogDetail } from '../../../shared/log';
+import type { LogDetail } from '#shared/log';
 import type { RequestHead } from './request-head';
 import type { LogStore } from '../log/log-store';
 import type { RouteInfo } from './routes';

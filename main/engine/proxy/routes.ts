@@ -2,7 +2,7 @@
 // its route name for the log, the image it names, and whether the engine hijacks the
 // connection. Pure; never looks at bodies.
 import { decodeOrKeep } from './uri';
-import type { RouteName } from '../../../shared/log';
+import type { RouteName } from '#shared/log';
 
 export interface RouteInfo {
   route: RouteName;

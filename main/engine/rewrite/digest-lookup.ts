@@ -2,9 +2,9 @@
 // redirected digest pull: digests cannot be tagged, so when the original is absent locally
 // the request is pointed at the mirror's reference with the same digest (same content).
 // Only ever rewrites digest references, and only to a digest that is present.
-import type { Config } from '../../../shared/config/schema';
-import { parseNormalizedNamed, referenceString, type Reference } from '../../../shared/reference';
-import { planPull } from '../../../shared/rules/plan';
+import type { Config } from '#shared/config/schema';
+import { parseNormalizedNamed, referenceString, type Reference } from '#shared/reference';
+import { planPull } from '#shared/rules/plan';
 import type { EngineClient } from '../upstream/engine-client';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
 

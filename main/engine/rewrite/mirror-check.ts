@@ -3,7 +3,7 @@
 // Never sends the user's credentials anywhere.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { MirrorCheck } from '../../../shared/ipc';
+import type { MirrorCheck } from '#shared/ipc';
 import { credentialsFor, type CredentialSource } from './registry-credentials';
 
 const TIMEOUT_MS = 5_000;

@@ -1,7 +1,7 @@
 // Reads the engine's pull progress stream (JSON objects separated by CRLF) line by line:
 // which lines carry an error, and a running summary of layers and bytes.
 // Never holds more than one partial line.
-import type { PullProgress } from '../../../shared/log';
+import type { PullProgress } from '#shared/log';
 
 export interface ProgressMessage {
   status?: string;

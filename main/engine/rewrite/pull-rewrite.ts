@@ -2,13 +2,13 @@
 // candidate by candidate (mirrors, then the original if fallback), streamed to the client as
 // one progress stream, then re-tagged under the original name. Credentials for one registry
 // never travel to another: the client's X-Registry-Auth goes only to the original registry.
-import type { Config } from '../../../shared/config/schema';
-import type { CacheServed, CandidateAttempt, FollowUp, PullStep, RewriteTrace } from '../../../shared/log';
-import { cacheServedText } from '../../../shared/cache-served';
-import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '../../../shared/reference';
-import { planPull, type MirrorPlan, type PlannedCandidate, type PullPlan } from '../../../shared/rules/plan';
-import { ruleLabel } from '../../../shared/rules/explain';
-import { cacheLabel } from '../../../shared/rules/cache-rules';
+import type { Config } from '#shared/config/schema';
+import type { CacheServed, CandidateAttempt, FollowUp, PullStep, RewriteTrace } from '#shared/log';
+import { cacheServedText } from '#shared/cache-served';
+import { familiarString, isDigest, nameString, parseNormalizedNamed, referenceString, trimNamed, withDigest, withTag, type Reference } from '#shared/reference';
+import { planPull, type MirrorPlan, type PlannedCandidate, type PullPlan } from '#shared/rules/plan';
+import { ruleLabel } from '#shared/rules/explain';
+import { cacheLabel } from '#shared/rules/cache-rules';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import { headerValue, type RequestHead } from '../proxy/http-stream';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
