@@ -103,6 +103,8 @@ export class ProxyConnection {
   private readonly holds = new Set<'engine' | 'held'>();
   /** While a read is being split: the slices to forward, written after it. */
   private outbox: Buffer[] | null = null;
+  /** The array the outbox reuses, emptied after each read: a fresh one per read was garbage on every request. */
+  private readonly outboxParts: Buffer[] = [];
   /** Made when an interceptor first runs: most connections never need one. */
   private abort: AbortController | null = null;
   private closeGracefully = false;
@@ -293,7 +295,7 @@ export class ProxyConnection {
   private readRequests(buf: Buffer): void {
     // What the reader forwards is gathered, then written at once: usually it is the whole
     // read, which then leaves in one write instead of one per head and body slice.
-    const outbox: Buffer[] = (this.outbox = []);
+    const outbox = (this.outbox = this.outboxParts);
     let failure: unknown = null;
     try {
       this.requests.feed(buf);
@@ -305,6 +307,7 @@ export class ProxyConnection {
     for (const part of outbox) forwarded += part.length;
     if (forwarded === buf.length && !this.requests.replayed) this.writeUpstream(buf);
     else for (const part of outbox) this.writeUpstream(part);
+    outbox.length = 0;
     if (failure) throw failure;
     if (this.requests.heldBytes > MAX_HELD_BYTES) this.hold('held');
   }
@@ -312,7 +315,7 @@ export class ProxyConnection {
   private resumeRequests(): void {
     if (this.state !== 'head') return;
     this.release('held');
-    const outbox: Buffer[] = (this.outbox = []);
+    const outbox = (this.outbox = this.outboxParts);
     let failure: unknown = null;
     try {
       this.requests.resume();
@@ -321,6 +324,7 @@ export class ProxyConnection {
     }
     this.outbox = null;
     for (const part of outbox) this.writeUpstream(part);
+    outbox.length = 0;
     if (failure) throw failure;
     // A FIN that came while the requests waited is handled where reading stopped now.
     if (this.clientEnded) this.onClientEnd();
