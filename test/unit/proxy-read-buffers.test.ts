@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { createProxyServer, type ProxyServer } from '../../main/engine/proxy/proxy';
 import { LogStore } from '../../main/engine/log/log-store';
 import { EngineClient } from '../../main/engine/upstream/engine-client';
-import { nextReadBuffer, SMALL_READ_BUFFER, LARGE_READ_BUFFER } from '../../main/engine/proxy/read-buffer';
 
 const BODY = 6 << 20;
 
@@ -236,26 +235,5 @@ describe('read buffers', () => {
       Promise.all([ping(proxySocket, 300), ping(proxySocket, 300)]),
     ]);
     expect(verdicts).toEqual([-1, -1, -1, -1]);
-  });
-});
-
-describe('nextReadBuffer', () => {
-  const small = Buffer.allocUnsafe(SMALL_READ_BUFFER);
-  const large = Buffer.allocUnsafe(LARGE_READ_BUFFER);
-
-  it('keeps the buffer while no client write holds it', () => {
-    expect(nextReadBuffer(small, 100, false)).toBe(small);
-    expect(nextReadBuffer(large, 40_000, false)).toBe(large);
-  });
-
-  it('takes a fresh buffer when a client write still holds the bytes', () => {
-    const next = nextReadBuffer(large, 40_000, true);
-    expect(next).not.toBe(large);
-    expect(next.length).toBe(LARGE_READ_BUFFER);
-  });
-
-  it('grows when a read fills a small buffer, and shrinks on a small read', () => {
-    expect(nextReadBuffer(small, SMALL_READ_BUFFER, false).length).toBe(LARGE_READ_BUFFER);
-    expect(nextReadBuffer(large, 200, false).length).toBe(SMALL_READ_BUFFER);
   });
 });

@@ -18,7 +18,7 @@ import { engineUnreachableMessage } from '../upstream/engine-client';
 import { ClientResponder } from './client-responder';
 import { CONTINUE, dockerError, type ResponseShape } from './docker-error';
 import type { InterceptOutcome, Interceptor, ProxyOptions } from './proxy';
-import { nextReadBuffer, SMALL_READ_BUFFER } from './read-buffer';
+import { SocketReadBuffers, type ReadBufferPool } from './read-buffer';
 import { withOwnReads } from './own-reads';
 
 /**
@@ -109,23 +109,27 @@ export class ProxyConnection {
   private closeReason = 'the client closed the connection';
 
   private readonly client: Socket;
-  /** What the client socket reads into next (read-buffer.ts). */
-  private clientBuffer: Buffer = Buffer.allocUnsafe(SMALL_READ_BUFFER);
+  /** What the client socket reads into, and its writes to the engine that hold those bytes (read-buffer.ts). */
+  private clientReads: SocketReadBuffers;
 
   /** `accepted` must be paused (the server accepts with pauseOnConnect): reading starts here. */
-  constructor(accepted: Socket, private readonly opts: ProxyOptions, private readonly onGone: () => void) {
+  constructor(accepted: Socket, private readonly opts: ProxyOptions, private readonly onGone: () => void, private readonly readBuffers: ReadBufferPool) {
+    this.clientReads = new SocketReadBuffers(readBuffers);
     this.requests = new RequestReader({
       onHead: (head, raw) => this.onRequestHead(head, raw),
       onBody: (slice) => this.onRequestBody(slice),
       onEnd: () => this.onRequestEnd(),
     });
     const client = (this.client = withOwnReads(accepted, {
-      buffer: () => this.clientBuffer,
+      buffer: () => this.clientReads.current,
       callback: (n, buf) => this.onClientRead(n, buf),
     }, STREAM_OPTIONS));
     client.on('end', () => this.guard(() => this.onClientEnd()));
     client.on('error', () => this.guard(() => this.onClientGone()));
-    client.on('close', () => this.guard(() => this.onClientGone()));
+    client.on('close', () => {
+      this.clientReads.close();
+      this.guard(() => this.onClientGone());
+    });
     client.on('drain', () => this.upstream?.resume());
   }
 
@@ -273,7 +277,9 @@ export class ProxyConnection {
       this.fail(err);
     }
     // Reused only while nothing still points into it: a queued engine write, held requests.
-    this.clientBuffer = nextReadBuffer(this.clientBuffer, n, (this.upstream?.writableLength ?? 0) > 0 || this.requests.heldBytes > 0);
+    // (Bytes in a buffer of Node's own, when own-reads fell back to 'data' events, need nothing.)
+    const reads = this.clientReads;
+    if (buf.buffer === reads.current.buffer) reads.afterRead(n, (this.upstream?.writableLength ?? 0) > 0, this.requests.heldBytes > 0);
   }
 
   private onClientData(buf: Buffer): void {
@@ -496,7 +502,9 @@ export class ProxyConnection {
     }
     const upstream = this.upstream;
     if (!upstream || upstream.destroyed || upstream.writableEnded) return;
-    if (!upstream.write(buf)) this.hold('engine');
+    const reads = this.clientReads;
+    reads.wrote(buf);
+    if (!upstream.write(buf, reads.written)) this.hold('engine');
   }
 
   private ensureUpstream(): void {
@@ -510,7 +518,9 @@ export class ProxyConnection {
       onEnd: () => this.onResponseEnd(),
     });
     this.responseReader = reader;
-    let readBuffer: Buffer = Buffer.allocUnsafe(SMALL_READ_BUFFER);
+    // The client's bytes go to this engine connection from now on: its writes are counted apart.
+    this.clientReads = this.clientReads.forNewWriter();
+    const reads = new SocketReadBuffers(this.readBuffers);
     const upstream = connect({
       ...connectOptions(address),
       ...STREAM_OPTIONS,
@@ -518,15 +528,15 @@ export class ProxyConnection {
       // Node asks for the next read's buffer right after this callback, so a buffer that a
       // queued client write still holds is never read into again (read-buffer.ts).
       onread: {
-        buffer: () => readBuffer,
+        buffer: () => reads.current,
         callback: (n: number, buf: Uint8Array) => {
           // The error boundary of guard(), without a closure per read.
           try {
-            this.onUpstreamData(upstream, reader, Buffer.from(buf.buffer, buf.byteOffset, n));
+            this.onUpstreamData(upstream, reader, reads, Buffer.from(buf.buffer, buf.byteOffset, n));
           } catch (err) {
             this.fail(err);
           }
-          readBuffer = nextReadBuffer(readBuffer, n, this.client.writableLength > 0);
+          reads.afterRead(n, this.client.writableLength > 0, reader.pausedAtEnd);
           return true;
         },
       },
@@ -549,6 +559,7 @@ export class ProxyConnection {
       this.engineUnreachable(message);
     }));
     upstream.on('close', () => this.guard(() => {
+      reads.close();
       if (this.upstream !== upstream) return;
       this.upstream = null;
       if (this.state === 'tunnel' || this.state === 'raw') this.upstreamFailed(`the Docker engine at ${this.upstreamAddress} closed the connection`);
@@ -558,7 +569,7 @@ export class ProxyConnection {
 
   // ---- engine -> client ---------------------------------------------------------------
 
-  private onUpstreamData(upstream: Socket, reader: MessageReader, buf: Buffer): void {
+  private onUpstreamData(upstream: Socket, reader: MessageReader, reads: SocketReadBuffers, buf: Buffer): void {
     if (upstream !== this.upstream || this.state === 'closed') return;
     const first = this.pending[0];
     if (!first) {
@@ -568,12 +579,12 @@ export class ProxyConnection {
     }
     if (this.state === 'tunnel') {
       first.entry.bytesOut += buf.length;
-      this.writeClient(buf);
+      this.forwardToClient(buf, reads);
       return;
     }
     // Responses are forwarded verbatim, in one write per read, before the reader looks at
     // them: what it then decides (a finished exchange, a client to end) comes after the bytes.
-    this.writeClient(buf);
+    this.forwardToClient(buf, reads);
     try {
       reader.feed(buf);
     } catch (err) {
@@ -696,6 +707,13 @@ export class ProxyConnection {
       return;
     }
     this.afterResponse();
+  }
+
+  /** Bytes the engine sent, as read: the write holds `reads`' buffer until it completes. */
+  private forwardToClient(buf: Buffer, reads: SocketReadBuffers): void {
+    if (this.client.destroyed) return;
+    reads.wrote(buf);
+    if (!this.client.write(buf, reads.written)) this.upstream?.pause();
   }
 
   private writeClient(buf: Buffer, ex?: Exchange): void {
