@@ -21,8 +21,12 @@ const CLOSED = Buffer.alloc(0);
 /** 64 KiB read buffers that no socket reads into and no write points into, for the next stream. */
 export class ReadBufferPool {
   private readonly idle: Buffer[] = [];
-  /** 64 KiB buffers allocated since the pool was made (tests and the soak watch it). */
+  /** 64 KiB buffers allocated since the pool was made. */
   allocated = 0;
+  /** Buffers taken and not given back: read into, held by writes, or left to the garbage collector. */
+  outstanding = 0;
+  /** The most ever outstanding at once. */
+  peakOutstanding = 0;
 
   constructor(readonly limit = POOL_LIMIT) {}
 
@@ -31,6 +35,7 @@ export class ReadBufferPool {
   }
 
   take(): Buffer {
+    if (++this.outstanding > this.peakOutstanding) this.peakOutstanding = this.outstanding;
     const buf = this.idle.pop();
     if (buf) return buf;
     this.allocated++;
@@ -39,6 +44,7 @@ export class ReadBufferPool {
 
   /** `buf` is a 64 KiB buffer nothing points into any more; beyond the limit it is left to GC. */
   give(buf: Buffer): void {
+    this.outstanding--;
     if (this.idle.length < this.limit) this.idle.push(buf);
   }
 }
