@@ -179,35 +179,6 @@ function ping(path: string, times: number): Promise<void> {
   });
 }
 
-/** A client that sends a request the engine may hijack, then an upload behind it at once; resolves with the upload's verdict. */
-function uploadBehindAttach(path: string, seed: number, sent: (bytes: number) => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s: Socket = connect({ path });
-    let got = '';
-    s.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      const verdict = /^HTTP\/1\.1 200 OK\r\nContent-Length: 2\r\n\r\nOKHTTP\/1\.1 200 OK\r\nContent-Length: (\d+)\r\n\r\n(-?\d+)$/.exec(got);
-      if (verdict && verdict[2]!.length === Number(verdict[1])) {
-        s.destroy();
-        resolve(Number(verdict[2]));
-      }
-    });
-    s.on('error', reject);
-    s.write('POST /containers/abc/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: docker\r\n\r\n');
-    s.write(`POST /upload/${seed} HTTP/1.1\r\nHost: docker\r\nContent-Length: ${BODY}\r\n\r\n`);
-    let at = 0;
-    const pump = () => {
-      while (at < BODY) {
-        const n = Math.min(100_003, BODY - at);
-        const ok = s.write(pattern(at, n, seed), () => sent(s.bytesWritten - s.writableLength));
-        at += n;
-        if (!ok) return void s.once('drain', pump);
-      }
-    };
-    pump();
-  });
-}
-
 function expectIntact(bodies: Buffer[], seeds: number[]): void {
   bodies.forEach((body, i) => {
     const expected = pattern(0, BODY, seeds[i]!);
@@ -302,18 +273,37 @@ describe('read buffers', () => {
     expect(pool.allocated).toBeLessThanOrEqual(pool.peakOutstanding + pool.limit);
   });
 
-  it('bytes held behind a request the engine may hijack reach the engine intact while other streams read', { timeout: 60_000 }, async () => {
+  // One write carries the end of upload A, an attach (which the engine may hijack, so the proxy
+  // holds what follows until it answers) and the start of upload B: with reads of 4 KiB, then
+  // 64 KiB, its last read, into a 64 KiB buffer, ends in bytes the paused reader keeps. While
+  // they wait, other streams take buffers from the pool and fill them.
+  it('bytes a paused request reader keeps are intact after other streams used the pool', { timeout: 60_000 }, async () => {
     let answerAttach!: () => void;
     const proxySocket = await proxyFor(fakeEngine(new Promise((r) => (answerAttach = r))));
-    let sent = 0;
-    const verdict = uploadBehindAttach(proxySocket, 5, (bytes) => (sent = bytes));
-    const others = Promise.all([fetchStream(proxySocket, 6, true), fetchStream(proxySocket, 7, false), ping(proxySocket, 200)]);
-    // The proxy holds what follows the attach (and pauses the client past 64 KiB) until the engine answers.
-    await until('the client to have sent 128 KiB behind the attach', () => sent >= 128 * 1024);
+    const s = connect({ path: proxySocket });
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    const attach = 'POST /containers/abc/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: docker\r\n\r\n';
+    const [b, bLength, bFirst] = [6, 100_000, 10_000];
+    const bHead = `POST /upload/${b} HTTP/1.1\r\nHost: docker\r\nContent-Length: ${bLength}\r\n\r\n`;
+    const aHead = (length: number) => `POST /upload/4 HTTP/1.1\r\nHost: docker\r\nContent-Length: ${length}\r\n\r\n`;
+    const total = SMALL_READ_BUFFER + 2 * LARGE_READ_BUFFER + 30_000;
+    // A's length has six digits, whatever it is.
+    const aLength = total - aHead(100_000).length - attach.length - bHead.length - bFirst;
+    const first = Buffer.concat([
+      Buffer.from(aHead(aLength), 'latin1'), pattern(0, aLength, 4), Buffer.from(attach + bHead, 'latin1'), pattern(0, bFirst, b),
+    ]);
+    await new Promise<void>((r) => s.write(first, () => r()));
+    await until('the proxy to hold what follows the attach', () => proxy!.connectionStates().includes('raw'));
+    const [slow, fast] = await Promise.all([fetchStream(proxySocket, 7, true), fetchStream(proxySocket, 8, false)]);
     answerAttach();
-    const [upload, [slow, fast]] = await Promise.all([verdict, others]);
-    expect(upload).toBe(-1);
-    expectIntact([slow, fast], [6, 7]);
+    const verdicts = () => [...got.matchAll(/\r\n\r\n(-?\d+|OK)(?=HTTP|$)/g)].map((m) => m[1]);
+    await until('the answers to upload A and the attach', () => verdicts().length === 2);
+    s.write(pattern(bFirst, bLength - bFirst, b));
+    await until('the answer to upload B (or the end of the connection)', () => verdicts().length === 3 || s.readableEnded);
+    s.destroy();
+    expect(verdicts()).toEqual(['-1', 'OK', '-1']);
+    expectIntact([slow, fast], [7, 8]);
   });
 
   // own-reads.ts reads into the proxy's buffers through two Node internals; where they are
