@@ -332,9 +332,17 @@ describe('read buffers', () => {
 });
 
 describe('SocketReadBuffers', () => {
-  it('reuses its buffer while no write holds it; grows when a read fills it, shrinks on a small read', () => {
-    const pool = new ReadBufferPool();
-    const reads = new SocketReadBuffers(pool);
+  /** Read buffers whose "other side" is the test: `finish(freed)` completes what was queued so far. */
+  function tracked(pool = new ReadBufferPool()) {
+    const waiting: ((freed: boolean) => void)[] = [];
+    const reads = new SocketReadBuffers(pool, (done) => waiting.push(done));
+    const grown = () => reads.afterRead(SMALL_READ_BUFFER, false, false);
+    const finish = (freed: boolean) => waiting.splice(0).forEach((done) => done(freed));
+    return { pool, reads, grown, finish, waiting };
+  }
+
+  it('reuses its buffer while nothing is queued; grows when a read fills it, shrinks on a small read', () => {
+    const { pool, reads, waiting } = tracked();
     const small = reads.current;
     reads.afterRead(100, false, false);
     expect(reads.current).toBe(small);
@@ -345,87 +353,51 @@ describe('SocketReadBuffers', () => {
     expect(reads.current).toBe(large);
     reads.afterRead(200, false, false);
     expect(reads.current.length).toBe(SMALL_READ_BUFFER);
+    expect(waiting).toHaveLength(0);
     expect(pool.take()).toBe(large);
   });
 
-  it('a buffer queued writes hold goes back to the pool only once the last of them completes', () => {
-    const pool = new ReadBufferPool();
-    const reads = new SocketReadBuffers(pool, pool.take());
+  it('a buffer the other side\'s queued writes may hold goes back to the pool only once they completed', () => {
+    const { pool, reads, grown, finish } = tracked();
+    grown();
     const first = reads.current;
-    reads.wrote(first.subarray(0, 10));
-    reads.wrote(first.subarray(10, 20));
     reads.afterRead(LARGE_READ_BUFFER, true, false);
-    const second = reads.current;
-    expect(second).not.toBe(first);
-    reads.wrote(second.subarray(0, 10));
-    reads.afterRead(LARGE_READ_BUFFER, true, false);
-    reads.written();
+    expect(reads.current).not.toBe(first);
+    expect(reads.current.length).toBe(LARGE_READ_BUFFER);
     expect(pool.idleBuffers).toBe(0);
-    reads.written();
+    finish(true);
     expect(pool.idleBuffers).toBe(1);
-    reads.written();
-    expect(pool.idleBuffers).toBe(2);
-    expect(pool.outstanding).toBe(1);
+    expect(pool.take()).toBe(first);
   });
 
-  it('a buffer whose writes completed at once is reused before their callbacks come', () => {
-    const pool = new ReadBufferPool();
-    const reads = new SocketReadBuffers(pool, pool.take());
-    const buf = reads.current;
-    reads.wrote(buf);
-    reads.afterRead(LARGE_READ_BUFFER, false, false);
-    expect(reads.current).toBe(buf);
-    reads.written();
+  it('a buffer whose writes failed, or cannot be known to be done, never goes back', () => {
+    const { pool, reads, grown, finish } = tracked();
+    grown();
+    reads.afterRead(LARGE_READ_BUFFER, true, false);
+    finish(false);
     expect(pool.idleBuffers).toBe(0);
+    expect(pool.outstanding).toBe(2);
   });
 
   it('a buffer something else keeps a slice of (a paused reader) never goes back to the pool', () => {
-    const pool = new ReadBufferPool();
-    const reads = new SocketReadBuffers(pool, pool.take());
+    const { pool, reads, grown, waiting } = tracked();
+    grown();
     const kept = reads.current;
-    reads.wrote(kept);
     reads.afterRead(LARGE_READ_BUFFER, false, true);
     expect(reads.current).not.toBe(kept);
-    reads.written();
-    reads.close();
+    expect(waiting).toHaveLength(0);
+    reads.close(false);
     expect(pool.idleBuffers).toBe(1);
     expect(pool.take()).not.toBe(kept);
   });
 
-  it('after a failed write nothing more goes back to the pool', () => {
-    const pool = new ReadBufferPool();
-    const reads = new SocketReadBuffers(pool, pool.take());
-    reads.wrote(reads.current);
-    reads.wrote(reads.current);
-    reads.afterRead(LARGE_READ_BUFFER, true, false);
-    reads.written(new Error('EPIPE'));
-    reads.written();
-    reads.close();
-    expect(pool.idleBuffers).toBe(0);
-  });
-
-  it('a new writer gets a fresh buffer while the old writer still holds the current one, and the same one otherwise', () => {
-    const pool = new ReadBufferPool();
-    const held = new SocketReadBuffers(pool, pool.take());
-    const buf = held.current;
-    held.wrote(buf);
-    const next = held.forNewWriter();
-    expect(next.current).not.toBe(buf);
-    held.written();
-    expect(pool.idleBuffers).toBe(0);
-    const free = new SocketReadBuffers(pool, pool.take());
-    const same = free.current;
-    expect(free.forNewWriter().current).toBe(same);
-  });
-
-  it('a closed socket\'s buffer goes back once its writes complete, and nothing can be read into it any more', () => {
-    const pool = new ReadBufferPool();
-    const reads = new SocketReadBuffers(pool, pool.take());
-    reads.wrote(reads.current);
-    reads.close();
+  it('a closed socket\'s buffer goes back once the writes queued then completed, and nothing can be read into it', () => {
+    const { pool, reads, grown, finish } = tracked();
+    grown();
+    reads.close(true);
     expect(reads.current.length).toBe(0);
     expect(pool.idleBuffers).toBe(0);
-    reads.written();
+    finish(true);
     expect(pool.idleBuffers).toBe(1);
     expect(pool.outstanding).toBe(0);
   });

@@ -53,6 +53,8 @@ const MAX_HELD_BYTES = 64 * 1024;
 export const HIGH_WATER_MARK = 512 * 1024;
 /** A stream option net.connect passes on to the socket; its types leave it out. */
 const STREAM_OPTIONS = { highWaterMark: HIGH_WATER_MARK };
+/** Written behind queued writes to learn when they have completed. */
+const NOTHING = Buffer.alloc(0);
 
 
 interface Exchange {
@@ -114,7 +116,7 @@ export class ProxyConnection {
 
   /** `accepted` must be paused (the server accepts with pauseOnConnect): reading starts here. */
   constructor(accepted: Socket, private readonly opts: ProxyOptions, private readonly onGone: () => void, private readonly readBuffers: ReadBufferPool) {
-    this.clientReads = new SocketReadBuffers(readBuffers);
+    this.clientReads = new SocketReadBuffers(readBuffers, (done) => afterQueuedWrites(this.upstream, done));
     this.requests = new RequestReader({
       onHead: (head, raw) => this.onRequestHead(head, raw),
       onBody: (slice) => this.onRequestBody(slice),
@@ -127,7 +129,7 @@ export class ProxyConnection {
     client.on('end', () => this.guard(() => this.onClientEnd()));
     client.on('error', () => this.guard(() => this.onClientGone()));
     client.on('close', () => {
-      this.clientReads.close();
+      this.clientReads.close((this.upstream?.writableLength ?? 0) > 0);
       this.guard(() => this.onClientGone());
     });
     client.on('drain', () => this.upstream?.resume());
@@ -502,9 +504,7 @@ export class ProxyConnection {
     }
     const upstream = this.upstream;
     if (!upstream || upstream.destroyed || upstream.writableEnded) return;
-    const reads = this.clientReads;
-    reads.wrote(buf);
-    if (!upstream.write(buf, reads.written)) this.hold('engine');
+    if (!upstream.write(buf)) this.hold('engine');
   }
 
   private ensureUpstream(): void {
@@ -518,9 +518,7 @@ export class ProxyConnection {
       onEnd: () => this.onResponseEnd(),
     });
     this.responseReader = reader;
-    // The client's bytes go to this engine connection from now on: its writes are counted apart.
-    this.clientReads = this.clientReads.forNewWriter();
-    const reads = new SocketReadBuffers(this.readBuffers);
+    const reads = new SocketReadBuffers(this.readBuffers, (done) => afterQueuedWrites(this.client, done));
     const upstream = connect({
       ...connectOptions(address),
       ...STREAM_OPTIONS,
@@ -532,7 +530,7 @@ export class ProxyConnection {
         callback: (n: number, buf: Uint8Array) => {
           // The error boundary of guard(), without a closure per read.
           try {
-            this.onUpstreamData(upstream, reader, reads, Buffer.from(buf.buffer, buf.byteOffset, n));
+            this.onUpstreamData(upstream, reader, Buffer.from(buf.buffer, buf.byteOffset, n));
           } catch (err) {
             this.fail(err);
           }
@@ -559,7 +557,7 @@ export class ProxyConnection {
       this.engineUnreachable(message);
     }));
     upstream.on('close', () => this.guard(() => {
-      reads.close();
+      reads.close(this.client.writableLength > 0);
       if (this.upstream !== upstream) return;
       this.upstream = null;
       if (this.state === 'tunnel' || this.state === 'raw') this.upstreamFailed(`the Docker engine at ${this.upstreamAddress} closed the connection`);
@@ -569,7 +567,7 @@ export class ProxyConnection {
 
   // ---- engine -> client ---------------------------------------------------------------
 
-  private onUpstreamData(upstream: Socket, reader: MessageReader, reads: SocketReadBuffers, buf: Buffer): void {
+  private onUpstreamData(upstream: Socket, reader: MessageReader, buf: Buffer): void {
     if (upstream !== this.upstream || this.state === 'closed') return;
     const first = this.pending[0];
     if (!first) {
@@ -579,12 +577,12 @@ export class ProxyConnection {
     }
     if (this.state === 'tunnel') {
       first.entry.bytesOut += buf.length;
-      this.forwardToClient(buf, reads);
+      this.writeClient(buf);
       return;
     }
     // Responses are forwarded verbatim, in one write per read, before the reader looks at
     // them: what it then decides (a finished exchange, a client to end) comes after the bytes.
-    this.forwardToClient(buf, reads);
+    this.writeClient(buf);
     try {
       reader.feed(buf);
     } catch (err) {
@@ -709,13 +707,6 @@ export class ProxyConnection {
     this.afterResponse();
   }
 
-  /** Bytes the engine sent, as read: the write holds `reads`' buffer until it completes. */
-  private forwardToClient(buf: Buffer, reads: SocketReadBuffers): void {
-    if (this.client.destroyed) return;
-    reads.wrote(buf);
-    if (!this.client.write(buf, reads.written)) this.upstream?.pause();
-  }
-
   private writeClient(buf: Buffer, ex?: Exchange): void {
     if (ex) ex.entry.bytesOut += buf.length;
     if (this.client.destroyed) return;
@@ -800,6 +791,18 @@ export class ProxyConnection {
     }
     this.enter('head');
   }
+}
+
+/**
+ * Calls `done(true)` once the writes `writer` has queued so far have completed: an empty write
+ * behind them completes after them (read-buffer.ts's WhenWritten).
+ */
+function afterQueuedWrites(writer: Socket | null, done: (freed: boolean) => void): void {
+  // A socket that is gone was destroyed: its descriptor closed at once, its writes touch nothing more.
+  if (!writer || writer.destroyed) done(true);
+  // An ended socket would fail on a write: what its queue holds is left to the garbage collector.
+  else if (writer.writableEnded) done(false);
+  else writer.write(NOTHING, (err) => done(!err));
 }
 
 /** A request head as bytes; a body, if given, replaces the original with a Content-Length. */

@@ -50,84 +50,54 @@ export class ReadBufferPool {
 }
 
 /**
- * The buffers one socket reads into while its bytes are written on to one other socket (the
- * writer). Every write of bytes that may come from these buffers goes through `wrote` and takes
- * `written` as its callback: Node calls it once per write, in write order, when the writer no
- * longer holds the bytes (sent, or the writer destroyed). When the writer changes, `forNewWriter`
- * gives the socket a new tracker, so completions of two writers never mix.
+ * Calls `done` once every write the other side has queued so far has completed: `freed` says
+ * nothing touches their bytes any more (false: a write failed, or it cannot be known).
+ */
+export type WhenWritten = (done: (freed: boolean) => void) => void;
+
+/**
+ * The buffers one socket reads into while its bytes are written on to the other side. A buffer
+ * is replaced when the other side still has writes queued after a read (they may point into
+ * it); it goes back to the pool once those writes have completed. Writes that completed at once
+ * (the usual case: the kernel took the bytes) cost nothing here.
  */
 export class SocketReadBuffers {
   /** The buffer the next read goes into. */
   current: Buffer;
-  /** The memory behind each write whose callback has not come yet, oldest first. */
-  private readonly inFlight: ArrayBufferLike[] = [];
-  /** 64 KiB buffers replaced while writes still held them: back to the pool when those complete. */
-  private readonly retired: Buffer[] = [];
-  /** A write failed: completions no longer say what is free, so nothing more goes back to the pool. */
-  private failed = false;
 
-  constructor(private readonly pool: ReadBufferPool, current: Buffer = Buffer.allocUnsafe(SMALL_READ_BUFFER)) {
-    this.current = current;
+  constructor(private readonly pool: ReadBufferPool, private readonly whenWritten: WhenWritten) {
+    this.current = Buffer.allocUnsafe(SMALL_READ_BUFFER);
   }
-
-  /** Call just before writing `bytes` to the writer with `written` as the write's callback. */
-  wrote(bytes: Buffer): void {
-    this.inFlight.push(bytes.buffer);
-  }
-
-  readonly written = (err?: Error | null): void => {
-    const done = this.inFlight.shift();
-    if (err) {
-      this.fail();
-      return;
-    }
-    if (this.retired.length === 0 || done === undefined || this.inFlight.includes(done)) return;
-    const at = this.retired.findIndex((buf) => buf.buffer === done);
-    if (at === -1) return;
-    this.pool.give(this.retired[at]!);
-    this.retired.splice(at, 1);
-  };
 
   /**
-   * After a read of `n` bytes into `current`, once they were written on. `queued`: the writer
-   * has not sent everything yet; `kept`: something else keeps a slice of the bytes (a paused
-   * reader), so this buffer is never reused and never pooled: the garbage collector takes it.
+   * After a read of `n` bytes into `current`, once they were written on. `queued`: the other
+   * side has writes not yet completed; `kept`: something else keeps a slice of the bytes (a
+   * paused reader), so this buffer is never reused and never pooled: the garbage collector
+   * takes it.
    */
   afterRead(n: number, queued: boolean, kept: boolean): void {
     const current = this.current;
     const size = n >= current.length ? LARGE_READ_BUFFER : n <= SMALL_READ_BUFFER / 2 ? SMALL_READ_BUFFER : current.length;
     if (!queued && !kept && size === current.length) return;
     this.current = size === LARGE_READ_BUFFER ? this.pool.take() : Buffer.allocUnsafe(SMALL_READ_BUFFER);
-    if (!kept) this.retire(current);
+    if (!kept) this.retire(current, queued);
   }
 
-  /**
-   * The socket's bytes go to a new writer from now on (this one keeps counting its writes'
-   * completions). A current buffer that writes to the old writer still hold is left to the
-   * garbage collector: the bytes being read now may go to the new writer too, whose
-   * completions this tracker never sees.
-   */
-  forNewWriter(): SocketReadBuffers {
+  /** The socket closed and reads nothing more; `queued` as for afterRead. */
+  close(queued: boolean): void {
     const current = this.current;
     this.current = CLOSED;
-    return new SocketReadBuffers(this.pool, this.inFlight.includes(current.buffer) ? undefined : current);
+    this.retire(current, queued);
   }
 
-  /** The socket closed: it reads nothing more, its buffer goes back once no write holds it. */
-  close(): void {
-    const current = this.current;
-    this.current = CLOSED;
-    this.retire(current);
-  }
-
-  private retire(buf: Buffer): void {
-    if (buf.length !== LARGE_READ_BUFFER || this.failed) return;
-    if (this.inFlight.includes(buf.buffer)) this.retired.push(buf);
-    else this.pool.give(buf);
-  }
-
-  private fail(): void {
-    this.failed = true;
-    this.retired.length = 0;
+  private retire(buf: Buffer, queued: boolean): void {
+    if (buf.length !== LARGE_READ_BUFFER) return;
+    if (!queued) {
+      this.pool.give(buf);
+      return;
+    }
+    this.whenWritten((freed) => {
+      if (freed) this.pool.give(buf);
+    });
   }
 }
