@@ -5,7 +5,6 @@
 // arrives meanwhile waits for one slice at most, never for the whole batch.
 // Never formats or writes on the data path itself.
 import { formatLogLine, type LogFormat } from './log-line';
-import { summary } from '../engine/log/log-store';
 import type { LogDetail } from '#shared/log';
 
 /** How long a finished request's line may wait to be printed with others. */
@@ -48,7 +47,7 @@ export class LogPrinter {
     let text = '';
     for (let i = this.next; i < end; i++) {
       const entry = this.queue[i]!;
-      text += formatLogLine(this.format === 'json' ? summary(entry) : entry, this.format) + '\n';
+      text += formatLogLine(entry, this.format) + '\n';
     }
     if (end === this.queue.length) {
       this.queue = [];

@@ -12,7 +12,7 @@ import { FirstRun } from '../app/FirstRun';
 import { ActionBadge, EmptyState, StatusCode } from '../ui/controls';
 import { formatClock, formatDuration } from '../ui/format';
 import { Icon } from '../ui/icons';
-import { cameFrom, sizeText } from './pull-outcome';
+import { cacheVerdict, cameFrom, cameFromSource, sizeText } from './pull-outcome';
 
 const ROW_HEIGHT = 26;
 const OVERSCAN = 12;
@@ -24,6 +24,20 @@ const columnTitles: Partial<Record<(typeof columns)[number], string>> = {
   Size: 'Pulls: the image bytes the engine downloaded. Other requests: the response size.',
   'Came from / reason': 'Where a pull\'s image came from, or why it did not',
 };
+
+/**
+ * Where the image came from; a cache verdict (", hit" / ", miss") is kept whole at the end while
+ * the words before it give way to an ellipsis, so a narrow column still tells hit from miss.
+ */
+function ReasonCell({ entry }: { entry: LogEntry }): ReactElement {
+  const verdict = cacheVerdict(entry);
+  const source = cameFromSource(entry);
+  return (
+    <span role="gridcell" className={`cell cell-reason${entry.action === 'failed' ? ' cell-reason-bad' : ''}`} title={cameFrom(entry)}>
+      {verdict ? <><span className="reason-source">{source}</span><span>, {verdict}</span></> : source}
+    </span>
+  );
+}
 
 const Row = memo(function Row({ entry, position, top, selected, onPick }: {
   entry: LogEntry;
@@ -41,7 +55,7 @@ const Row = memo(function Row({ entry, position, top, selected, onPick }: {
       <span role="gridcell" className="cell cell-route" title={entry.path}>{entry.route}{entry.upgraded ? ' ⇅' : ''}</span>
       <span role="gridcell" className="cell cell-image" title={entry.image}>{entry.image ?? ''}</span>
       <span role="gridcell" className="cell cell-action"><ActionBadge action={entry.action} /></span>
-      <span role="gridcell" className={`cell cell-reason${entry.action === 'failed' ? ' cell-reason-bad' : ''}`} title={cameFrom(entry)}>{cameFrom(entry)}</span>
+      <ReasonCell entry={entry} />
       <span role="gridcell" className="cell cell-status"><StatusCode status={entry.status} pending={entry.pending} /></span>
       <span role="gridcell" className="cell cell-num">{entry.pending ? '…' : formatDuration(entry.durationMs)}</span>
       <span role="gridcell" className="cell cell-num">{sizeText(entry)}</span>

@@ -10,16 +10,28 @@ export const registryOf = (ref: string): string => ref.split('/')[0] ?? ref;
 const firstFailure = (entry: LogEntry): string | undefined =>
   entry.rewrite?.candidates.find((c) => c.outcome === 'failed')?.reason;
 
+/** Hit or miss, for a pull the local cache served and could tell. */
+export function cacheVerdict(entry: LogEntry): 'hit' | 'miss' | undefined {
+  const trace = entry.rewrite;
+  if (entry.action !== 'redirected' || trace?.engineError || trace?.rule?.cache === undefined) return undefined;
+  const served = trace.cache?.served?.kind;
+  return served === 'hit' || served === 'miss' ? served : undefined;
+}
+
+/** The column's words: where the image came from, and for a pull through the cache its verdict. */
 export function cameFrom(entry: LogEntry): string {
+  const verdict = cacheVerdict(entry);
+  return verdict ? `${cameFromSource(entry)}, ${verdict}` : cameFromSource(entry);
+}
+
+/** The column's words without the cache verdict (the list shows that apart, so it is never cut off). */
+export function cameFromSource(entry: LogEntry): string {
   const trace = entry.rewrite;
   if (!trace) return entry.error ?? '';
   if (trace.engineError) return 'engine not answering';
   switch (entry.action) {
     case 'redirected':
-      if (trace.rule?.cache !== undefined) {
-        const served = trace.cache?.served?.kind;
-        return `${cacheLabel(trace.rule.cache)}${served === 'hit' || served === 'miss' ? `, ${served}` : ''}`;
-      }
+      if (trace.rule?.cache !== undefined) return cacheLabel(trace.rule.cache);
       return trace.source ? `${registryOf(trace.source)} (mirror)` : 'a mirror';
     case 'fell back': {
       const reason = firstFailure(entry);

@@ -55,8 +55,10 @@ function RegistryRow({ registry, cache, update }: { registry: string; cache: Cac
         {remoteError && <p className="field-error" role="alert">{remoteError}</p>}
       </td>
       <td>
-        <input type="checkbox" aria-label={`Use my docker login for ${registry}`} disabled={own === false}
-          checked={own ? own.credentials : false} onChange={(e) => edit({ credentials: e.target.checked })} />
+        <span className="cell-control">
+          <input type="checkbox" aria-label={`Use my docker login for ${registry}`} disabled={own === false}
+            checked={own ? own.credentials : false} onChange={(e) => edit({ credentials: e.target.checked })} />
+        </span>
       </td>
     </tr>
   );

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '#shared/config/schema';
 import type { CacheStatus } from '#shared/ipc';
 import type { CacheServed, LogDetail } from '#shared/log';
-import { calls, entries, pushEntries, redirectedDetail, redirectedPull, screenshot, status, useRendererPage } from './renderer-fixture';
+import { calls, entries, pushEntries, redirectedPull, screenshot, status, throughCache, useRendererPage } from './renderer-fixture';
 
 const open = useRendererPage();
 
@@ -81,14 +81,7 @@ describe('local cache in the header and the inspector', () => {
   });
 
   it('says in a pull\'s trace that it went through the cache, and when the upstream was unreachable', async () => {
-    const viaCache: LogDetail = {
-      ...redirectedDetail,
-      rewrite: {
-        ...redirectedDetail.rewrite!,
-        rule: { index: -1, from: 'docker.io', name: 'local cache (docker.io)', cache: 'docker.io' },
-        cache: { registry: 'docker.io', outcome: 'used', upstreamUnreachable: true },
-      },
-    };
+    const viaCache = throughCache({ outcome: 'used', upstreamUnreachable: true });
     const page = await open({}, { details: { [redirectedPull.seq]: viaCache } });
     await pushEntries(page, entries.map((e) => (e.seq === redirectedPull.seq ? { ...e, rewrite: viaCache.rewrite } : e)));
     await page.locator(`[data-seq="${redirectedPull.seq}"]`).click();
@@ -100,14 +93,7 @@ describe('local cache in the header and the inspector', () => {
   });
 
   it('says whether a pull through the cache was a hit or a miss, in the trace and the list', async () => {
-    const told = (served: CacheServed): LogDetail => ({
-      ...redirectedDetail,
-      rewrite: {
-        ...redirectedDetail.rewrite!,
-        rule: { index: -1, from: 'docker.io', name: 'local cache (docker.io)', cache: 'docker.io' },
-        cache: { registry: 'docker.io', outcome: 'used', served },
-      },
-    });
+    const told = (served: CacheServed): LogDetail => throughCache({ outcome: 'used', served });
     const cases: [CacheServed, string, string][] = [
       [{ kind: 'miss', layersFetched: 2, layers: 3, bytes: 32_500_000 }, 'fetched from upstream: 2 of 3 layers, 31 MB', 'local cache (docker.io), miss'],
       [{ kind: 'hit' }, 'served from cache', 'local cache (docker.io), hit'],

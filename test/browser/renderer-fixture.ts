@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { defaultConfig, type Config } from '#shared/config/schema';
 import type { ConfigState, Status } from '#shared/ipc';
-import type { LogDetail, LogEntry } from '#shared/log';
+import type { CacheTrace, LogDetail, LogEntry } from '#shared/log';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { launchChromium, openRenderer, serveRenderer, type FakeApiInit, type FakeHandle } from '../bench/ui-page.mjs';
 
@@ -66,6 +66,18 @@ export const redirectedDetail: LogDetail = {
   forwardedPath: '/v1.41/images/create?fromImage=mirror.internal%3A5000%2Fhub%2Fubuntu&tag=18.04',
   progress: { layers: 3, layersDone: 3, bytesTotal: 26_700_000, bytesDone: 26_700_000 },
 };
+
+/** The redirected pull's detail as if it had gone through the local cache for docker.io. */
+export function throughCache(cache: Omit<CacheTrace, 'registry'>): LogDetail {
+  return {
+    ...redirectedDetail,
+    rewrite: {
+      ...redirectedDetail.rewrite!,
+      rule: { index: -1, from: 'docker.io', name: 'local cache (docker.io)', cache: 'docker.io' },
+      cache: { registry: 'docker.io', ...cache },
+    },
+  };
+}
 
 export const entries: LogEntry[] = [
   routine(1, { method: 'HEAD', path: '/_ping', route: 'ping', durationMs: 1, bytesOut: 220 }),

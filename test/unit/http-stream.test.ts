@@ -21,11 +21,11 @@ function responses(method = 'GET') {
   const events: string[] = [];
   const body: Buffer[] = [];
   const reader = new MessageReader({
-    onHead: (_raw, text) => {
+    onHead: (text) => {
       events.push(`head:${text.split('\r\n')[0]}`);
       return responseFraming(scanResponseHead(text), method);
     },
-    onBody: (slice) => void body.push(Buffer.from(slice)),
+    onBody: (buf, start, end) => void body.push(Buffer.from(buf.subarray(start, end))),
     onEnd: () => {
       events.push(`end:${Buffer.concat(body.splice(0)).toString()}`);
       return true;

@@ -3,7 +3,7 @@ import type { CacheServed, LogEntry } from '#shared/log';
 import { defaultConfig } from '#shared/config/schema';
 import { dockerCommands, dockerHost } from '../../renderer/app/docker-host';
 import { inForce, registryList, unmatchedPulls } from '../../renderer/app/in-force';
-import { cameFrom, sizeText } from '../../renderer/inspector/pull-outcome';
+import { cacheVerdict, cameFrom, cameFromSource, sizeText } from '../../renderer/inspector/pull-outcome';
 
 const pull = (over: Partial<LogEntry>): LogEntry => ({
   seq: 1, time: 0, method: 'POST', path: '/v1.41/images/create?fromImage=ubuntu', route: 'pull', image: 'ubuntu', status: 200,
@@ -20,6 +20,10 @@ describe('the list\'s "came from / reason" words', () => {
     expect(cameFrom(viaCache({ kind: 'hit' }))).toBe('local cache (docker.io), hit');
     expect(cameFrom(viaCache({ kind: 'miss', layersFetched: 1, layers: 2 }))).toBe('local cache (docker.io), miss');
     expect(cameFrom(viaCache({ kind: 'unknown', reason: '2 pulls overlapped' }))).toBe('local cache (docker.io)');
+    // The list shows the verdict apart from the source, so a narrow column cuts the source, not the verdict.
+    expect([cameFromSource(viaCache({ kind: 'miss', layersFetched: 1, layers: 2 })), cacheVerdict(viaCache({ kind: 'miss', layersFetched: 1, layers: 2 }))]).toEqual(['local cache (docker.io)', 'miss']);
+    expect(cacheVerdict(viaCache({ kind: 'unknown', reason: '2 pulls overlapped' }))).toBeUndefined();
+    expect(cacheVerdict({ ...viaCache({ kind: 'hit' }), action: 'fell back' })).toBeUndefined();
     const failedMirror = { ref: 'localhost:5000/library/ubuntu:latest', kind: 'mirror' as const, outcome: 'failed' as const, reason: 'toomanyrequests: rate limit', startedMs: 0, durationMs: 1 };
     expect(cameFrom(pull({ action: 'fell back', rewrite: { ...pull({}).rewrite!, candidates: [failedMirror] } }))).toBe('original registry (mirror: toomanyrequests: rate limit)');
     expect(cameFrom(pull({ action: 'failed', rewrite: { ...pull({}).rewrite!, candidates: [{ ...failedMirror, reason: 'connection refused' }] } }))).toBe('connection refused');

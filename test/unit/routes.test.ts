@@ -29,6 +29,12 @@ describe('classifyRoute', () => {
     expect(classifyRoute('POST', '/containers/abc/wait').hijack).toBe(false);
   });
 
+  it('reads the query of a request (parsed only when read), and an empty one without a query', () => {
+    expect(classifyRoute('GET', '/v1.41/containers/json?all=1&filters=%7B%7D').query.get('filters')).toBe('{}');
+    expect([...classifyRoute('GET', '/v1.41/containers/json').query]).toEqual([]);
+    expect([...classifyRoute('GET', '/v1.41/containers/json?').query]).toEqual([]);
+  });
+
   it('names container routes for the inspector', () => {
     expect(classifyRoute('POST', '/containers/create?name=x').route).toBe('create container');
     expect(classifyRoute('POST', '/containers/abc/exec').route).toBe('exec create');

@@ -24,8 +24,11 @@ export class LogStore {
     this.ring = new Array(capacity);
   }
 
-  /** Adds a new entry, assigning its seq; returns the stored object for later updates. */
-  begin(entry: Omit<LogDetail, 'seq'>): LogDetail {
+  /**
+   * Adds a new entry, assigning its seq; returns the stored object for later updates. A seq in
+   * `entry` is replaced: one placed last in the literal keeps the object from growing here.
+   */
+  begin(entry: Omit<LogDetail, 'seq'> & { seq?: number }): LogDetail {
     const stored = entry as LogDetail;
     stored.seq = this.nextSeq++;
     const slot = stored.seq % this.capacity;

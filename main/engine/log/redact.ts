@@ -9,14 +9,19 @@ const SECRET_HEADERS = new Set(['x-registry-auth', 'x-registry-config', 'authori
 // Query parameters that carry secrets: build args often hold tokens; the rest by name.
 const SECRET_PARAM = /^(buildargs|password|passwd|secret|token|auth|credentials?)$/i;
 
+/** Lengths of the secret header names: other names are not lower-cased to be looked up. */
+const SECRET_HEADER_LENGTHS = new Set([...SECRET_HEADERS].map((name) => name.length));
+
+const isSecretHeader = (name: string) => SECRET_HEADER_LENGTHS.has(name.length) && SECRET_HEADERS.has(name.toLowerCase());
+
 /** The headers with secret values replaced; the same array when there is nothing to replace. */
 export function redactHeaders(headers: Headers): Headers {
   if (!hasSecretHeader(headers)) return headers;
-  return headers.map(([k, v]) => [k, SECRET_HEADERS.has(k.toLowerCase()) ? REDACTED : v]);
+  return headers.map(([k, v]) => [k, isSecretHeader(k) ? REDACTED : v]);
 }
 
 function hasSecretHeader(headers: Headers): boolean {
-  for (const [k] of headers) if (SECRET_HEADERS.has(k.toLowerCase())) return true;
+  for (const [k] of headers) if (isSecretHeader(k)) return true;
   return false;
 }
 
@@ -29,13 +34,19 @@ export function stripUserinfo(text: string): string {
 }
 
 /**
+ * A query none of whose parameters could be redacted: no secret name (encoded, it would hold a
+ * `%`) and no URL with userinfo (that needs `://`, or its encoding, with a `%`).
+ */
+const MAY_HOLD_SECRET = /(?:^|&)(?:buildargs|password|passwd|secret|token|auth|credentials?)=|%|:\/\//i;
+
+/**
  * The request target with secret query values replaced: by name (build args, tokens) and,
  * whatever the name, a URL's userinfo (`remote=https://user:token@…`, `fromSrc=…`).
  * Untouched when there are none.
  */
 export function redactTarget(target: string): string {
   const q = target.indexOf('?');
-  if (q === -1) return target;
+  if (q === -1 || !MAY_HOLD_SECRET.test(target.slice(q + 1))) return target;
   const params = target.slice(q + 1).split('&');
   let changed = false;
   for (let i = 0; i < params.length; i++) {

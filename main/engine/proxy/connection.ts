@@ -332,7 +332,7 @@ export class ProxyConnection {
       entry: this.opts.logs.begin({
         time: Date.now(), method: head.method, path: redactTarget(head.originTarget), apiVersion: route.apiVersion,
         route: route.route, image: route.image, status: null, pending: true, durationMs: 0, bytesIn: 0, bytesOut: 0,
-        action: 'passed', upgraded: false, requestHeaders: redactHeaders(head.headers), responseHeaders: [],
+        action: 'passed', upgraded: false, requestHeaders: redactHeaders(head.headers), responseHeaders: [], seq: 0,
       }),
       started: performance.now(), method: head.method, hijack: isUpgrade(head) || route.hijack,
       shape: { http10: head.http10, head: head.method === 'HEAD', close: head.close },
@@ -463,7 +463,7 @@ export class ProxyConnection {
     return {
       entry: this.opts.logs.begin({
         time: Date.now(), method: '-', path: '-', route: 'other', status: null, pending: true, durationMs: 0,
-        bytesIn: 0, bytesOut: 0, action: 'failed', upgraded: false, requestHeaders: [], responseHeaders: [],
+        bytesIn: 0, bytesOut: 0, action: 'failed', upgraded: false, requestHeaders: [], responseHeaders: [], seq: 0,
       }),
       started: performance.now(), method: '-', hijack: false, shape: { http10: false, head: false, close: true },
       answered: false, informational: false, untilClose: false, closeAfter: true,
@@ -505,8 +505,8 @@ export class ProxyConnection {
     const address = this.opts.upstream();
     this.upstreamAddress = formatUpstream(address);
     const reader = new MessageReader({
-      onHead: (raw, text) => this.onResponseHead(raw, text),
-      onBody: (slice) => this.onResponseBody(slice),
+      onHead: (text, size) => this.onResponseHead(text, size),
+      onBody: (_buf, start, end) => this.onResponseBody(end - start),
       onEnd: () => this.onResponseEnd(),
     });
     this.responseReader = reader;
@@ -582,10 +582,10 @@ export class ProxyConnection {
     }
   }
 
-  private onResponseHead(raw: Buffer, text: string): Framing {
+  private onResponseHead(text: string, size: number): Framing {
     const head = scanResponseHead(text);
     const ex = this.pending[0]!;
-    ex.entry.bytesOut += raw.length;
+    ex.entry.bytesOut += size;
     const framing = responseFraming(head, ex.method);
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
       ex.informational = true;
@@ -596,7 +596,10 @@ export class ProxyConnection {
     ex.entry.status = head.status;
     // Kept as text: the header list is only built when somebody opens the details.
     (ex.entry as StoredEntry).responseHead = text;
-    if (/\bclose\b/i.test(head.framing.connection ?? '') || (text.startsWith('HTTP/1.0') && !/keep-alive/i.test(head.framing.connection ?? ''))) ex.closeAfter = true;
+    // The engine ends the connection after `Connection: close`, and after a 1.0 response not kept alive.
+    const connection = head.framing.connection;
+    const http10 = text.startsWith('HTTP/1.0');
+    if (connection === undefined ? http10 : /\bclose\b/i.test(connection) || (http10 && !/keep-alive/i.test(connection))) ex.closeAfter = true;
     if (ex.hijack && ex.untilClose) {
       ex.entry.upgraded = true;
       this.enter('tunnel');
@@ -608,9 +611,9 @@ export class ProxyConnection {
     return framing;
   }
 
-  private onResponseBody(slice: Buffer): void {
+  private onResponseBody(bytes: number): void {
     const ex = this.pending[0];
-    if (ex) ex.entry.bytesOut += slice.length;
+    if (ex) ex.entry.bytesOut += bytes;
   }
 
   private onResponseEnd(): boolean {

@@ -153,8 +153,8 @@ function messageFraming(f: FramingHeaders): Framing | null {
   }
   let length: number | null = null;
   for (const v of f.contentLength) {
-    if (!/^\d{1,15}$/.test(v)) throw new MalformedHttp(`invalid Content-Length ${JSON.stringify(v.slice(0, 20))}`);
-    const n = Number(v);
+    const n = decimal(v);
+    if (n < 0) throw new MalformedHttp(`invalid Content-Length ${JSON.stringify(v.slice(0, 20))}`);
     if (length !== null && n !== length) throw new MalformedHttp('conflicting Content-Length headers');
     length = n;
   }
@@ -162,11 +162,23 @@ function messageFraming(f: FramingHeaders): Framing | null {
   return length === 0 ? NO_BODY : { kind: 'length', length };
 }
 
+/** The value of 1 to 15 decimal digits, or -1 for anything else (a Content-Length as the proxy accepts it). */
+function decimal(v: string): number {
+  if (v.length === 0 || v.length > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 export interface MessageSink {
-  /** A complete head; returns how its body is framed. `raw` includes the final CRLFCRLF. */
-  onHead(raw: Buffer, text: string): Framing;
-  /** A slice of body (or of the stream after an until-close head). */
-  onBody(slice: Buffer): void;
+  /** A complete head: its text (without the CRLFCRLF that ends it) and its size in bytes as read. Returns how its body is framed. */
+  onHead(text: string, size: number): Framing;
+  /** Body bytes (or the stream after an until-close head): `buf` from `start` to `end`, neither copied nor sliced. */
+  onBody(buf: Buffer, start: number, end: number): void;
   /** The message (head and body) is complete. Return false to pause the reader here. */
   onEnd(): boolean;
 }
@@ -214,7 +226,7 @@ export class MessageReader {
           break;
         case 'length': {
           const n = Math.min(this.remaining, buf.length - pos);
-          this.sink.onBody(n === buf.length ? buf : buf.subarray(pos, pos + n));
+          this.sink.onBody(buf, pos, pos + n);
           pos += n;
           this.remaining -= n;
           if (this.remaining === 0) this.endMessage();
@@ -224,7 +236,7 @@ export class MessageReader {
           pos = this.readChunked(buf, pos);
           break;
         case 'until-close':
-          this.sink.onBody(pos === 0 ? buf : buf.subarray(pos));
+          this.sink.onBody(buf, pos, buf.length);
           pos = buf.length;
           break;
       }
@@ -259,7 +271,7 @@ export class MessageReader {
   private readHead(buf: Buffer, pos: number): number {
     if (this.partialHead === null) {
       const end = buf.indexOf(CRLFCRLF, pos);
-      if (end !== -1) return this.completeHead(buf.subarray(pos, end + 4), end + 4);
+      if (end !== -1) return this.completeHead(buf, pos, end + 4, end + 4);
       this.partialHead = Buffer.from(buf.subarray(pos));
     } else {
       // A head split across reads (rare): join, and look for the terminator across the seam.
@@ -268,7 +280,7 @@ export class MessageReader {
       const end = joined.indexOf(CRLFCRLF, Math.max(0, before - 3));
       if (end !== -1) {
         this.partialHead = null;
-        return this.completeHead(joined.subarray(0, end + 4), pos + end + 4 - before);
+        return this.completeHead(joined, 0, end + 4, pos + end + 4 - before);
       }
       this.partialHead = joined;
     }
@@ -276,13 +288,14 @@ export class MessageReader {
     return buf.length;
   }
 
-  private completeHead(raw: Buffer, next: number): number {
-    if (raw.length > MAX_HEAD_BYTES) throw new MalformedHttp('head too large');
+  /** The head is `buf` from `from` to `to` (its CRLFCRLF included); `next` is where reading goes on. */
+  private completeHead(buf: Buffer, from: number, to: number, next: number): number {
+    if (to - from > MAX_HEAD_BYTES) throw new MalformedHttp('head too large');
     // Tolerate stray CRLFs between messages (RFC 9112 §2.2).
-    let start = 0;
-    while (raw[start] === 13 && raw[start + 1] === 10 && start + 4 < raw.length) start += 2;
-    const text = raw.toString('latin1', start, raw.length - 4);
-    const framing = this.sink.onHead(raw, text);
+    let start = from;
+    while (buf[start] === 13 && buf[start + 1] === 10 && start + 4 < to) start += 2;
+    const text = buf.toString('latin1', start, to - 4);
+    const framing = this.sink.onHead(text, to - from);
     switch (framing.kind) {
       case 'none':
         this.endMessage();
@@ -352,7 +365,7 @@ export class MessageReader {
         case 'trailer-lf':
           if (c !== 10) throw new MalformedHttp('malformed chunked trailer');
           if (this.trailerLineEmpty) {
-            this.sink.onBody(start === 0 && pos === buf.length ? buf : buf.subarray(start, pos));
+            this.sink.onBody(buf, start, pos);
             this.endMessage();
             return pos;
           }
@@ -361,7 +374,7 @@ export class MessageReader {
           break;
       }
     }
-    this.sink.onBody(start === 0 ? buf : buf.subarray(start));
+    this.sink.onBody(buf, start, buf.length);
     return pos;
   }
 }

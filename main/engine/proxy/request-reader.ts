@@ -143,7 +143,8 @@ export class RequestReader {
       if (pos === buf.length) return pos;
       this.skip = 0;
       const end = this.findHeadEnd(buf, pos, pos);
-      if (end !== -1) return this.completeHead(buf.subarray(pos, end), end);
+      // Usually one read holds one whole head: then the read itself is the head's bytes.
+      if (end !== -1) return this.completeHead(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end), end);
       this.partialHead = Buffer.from(buf.subarray(pos));
       this.checkHeadSize(this.partialHead.length);
       return buf.length;

@@ -83,7 +83,7 @@ const HIJACKED: ReadonlySet<RouteName> = new Set(['attach', 'exec', 'build sessi
 export function classifyRoute(method: string, target: string): RouteInfo {
   const q = target.indexOf('?');
   let path = q === -1 ? target : target.slice(0, q);
-  const query = q === -1 ? NO_QUERY : new URLSearchParams(target.slice(q + 1));
+  const search = q === -1 ? null : target.slice(q + 1);
   let apiVersion: string | undefined;
   const version = VERSION_PREFIX.exec(path);
   if (version) {
@@ -93,9 +93,30 @@ export function classifyRoute(method: string, target: string): RouteInfo {
   for (const [m, pattern, route, image] of RULES) {
     if (m !== null && m !== method) continue;
     if (!pattern.test(path)) continue;
-    return { route, apiVersion, path, query, image: image?.(pattern.exec(path)!, query), hijack: isHijack(route, path) };
+    const info = new ClassifiedRoute(route, apiVersion, path, search, isHijack(route, path));
+    if (image) info.image = image(pattern.exec(path)!, info.query);
+    return info;
   }
-  return { route: 'other', apiVersion, path, query, hijack: false };
+  return new ClassifiedRoute('other', apiVersion, path, search, false);
+}
+
+/** A classified request: its query is parsed when first read (most requests never need it). */
+class ClassifiedRoute implements RouteInfo {
+  image?: string;
+  private parsed: URLSearchParams | null = null;
+
+  constructor(
+    readonly route: RouteName,
+    readonly apiVersion: string | undefined,
+    readonly path: string,
+    /** What follows the `?`, null without one. */
+    private readonly search: string | null,
+    readonly hijack: boolean,
+  ) {}
+
+  get query(): URLSearchParams {
+    return (this.parsed ??= this.search === null ? NO_QUERY : new URLSearchParams(this.search));
+  }
 }
 
 function isHijack(route: RouteName, path: string): boolean {
