@@ -13,6 +13,10 @@ import { cacheBench } from './cache-bench';
 import { RAW_PIPE } from './references';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** The dist/cli.js of another build, measured beside this one as "serve (compared build)". */
+const COMPARE_CLI = process.env.BENCH_COMPARE_CLI;
+/** `BENCH_ONLY=get,load`: only the workloads whose names contain one of these (and none of the one-off figures after the table). */
+const ONLY = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 
 function hasSocat(): boolean {
   try {
@@ -150,6 +154,7 @@ function rssMiB(pid: number): number {
 async function main() {
   const dockerd = await startDockerd([]);
   const serve = await startServe({ upstream: dockerd.host, quiet: true });
+  const compared = COMPARE_CLI ? await startServe({ upstream: dockerd.host, quiet: true, cli: COMPARE_CLI }) : null;
   // For scale: what a bare byte pipe costs on this machine (no parsing, no logging), in Node
   // and, when installed, socat. They bound what any proxy of this design can reach here.
   const refDir = mkdtempSync(join(tmpdir(), 'dc-bench-ref-'));
@@ -161,6 +166,7 @@ async function main() {
   await new Promise((r) => setTimeout(r, 500));
   const targets: Record<string, string> = { direct: dockerd.socket, serve: serve.socket, 'node pipe': join(refDir, 'node-pipe.sock') };
   if (references.length > 1) targets.socat = join(refDir, 'socat.sock');
+  if (compared) targets['serve (compared build)'] = compared.socket;
   // A ~100 MB image for the stream workloads (and its 100 MB tar), removed at the end.
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-'));
   try {
@@ -173,15 +179,18 @@ async function main() {
 
     const results: Record<string, Record<string, number[]>> = Object.fromEntries(Object.keys(targets).map((t) => [t, {}]));
     const add = (target: string, metric: string, v: number) => (results[target]![metric] ??= []).push(v);
+    const wanted = (workload: string) => !ONLY || ONLY.some((part) => workload.includes(part));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, path] of Object.entries(targets)) {
-        const ping = await latency(path, '/_ping', 2000);
-        add(name, 'ping p50 µs', ping.p50);
-        add(name, 'ping p99 µs', ping.p99);
-        add(name, 'images/json p50 µs', (await latency(path, '/v1.41/images/json', 300)).p50);
-        add(name, '32-conn req/s', await throughput(path, 32, 2000));
-        add(name, 'images/get MB/s', await streamOut(path, 'bench/big:1'));
-        add(name, 'images/load MB/s', await streamIn(path, join(dir, 'big.tar')));
+        if (wanted('ping')) {
+          const ping = await latency(path, '/_ping', 2000);
+          add(name, 'ping p50 µs', ping.p50);
+          add(name, 'ping p99 µs', ping.p99);
+        }
+        if (wanted('images/json')) add(name, 'images/json p50 µs', (await latency(path, '/v1.41/images/json', 300)).p50);
+        if (wanted('32-conn')) add(name, '32-conn req/s', await throughput(path, 32, 2000));
+        if (wanted('images/get')) add(name, 'images/get MB/s', await streamOut(path, 'bench/big:1'));
+        if (wanted('images/load')) add(name, 'images/load MB/s', await streamIn(path, join(dir, 'big.tar')));
       }
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
@@ -197,6 +206,7 @@ async function main() {
       console.log(`| ${metric} | ${d.toFixed(1)} | ${cells.join(' | ')} |`);
     }
     references.forEach((r) => r.kill());
+    if (ONLY) return;
     // Streams are never buffered: the peak stays far below the 100 MB image moved each round.
     const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${serve.child.pid}/status`, 'utf8'));
     console.log(`\nserve's peak RSS over all rounds (each moved a 100 MB image out and in): ${(Number(peak![1]) / 1024).toFixed(1)} MiB`);
@@ -215,6 +225,7 @@ async function main() {
     console.log(await cacheBench());
   } finally {
     references.forEach((r) => r.kill());
+    await compared?.stop();
     await serve.stop();
     await dockerd.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -36,17 +36,20 @@ export interface ServeOptions {
   nodeArgs?: string[];
   /** Open an IPC channel to the process (child.send / 'message'). */
   ipc?: boolean;
+  /** Another build's dist/cli.js (benchmarks comparing builds); this build's by default. */
+  cli?: string;
 }
 
 export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const cli = opts.cli ?? CLI;
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
   const ownHome = opts.home === undefined;
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'dc-serve-home-'));
   const removeOwnHome = () => {
     if (ownHome) rmSync(home, { recursive: true, force: true });
   };
   const socket = join(home, 'run', 'docker.sock');
-  const args = [...(opts.nodeArgs ?? []), CLI, 'serve', '--listen', socket, '--log-format', 'json'];
+  const args = [...(opts.nodeArgs ?? []), cli, 'serve', '--listen', socket, '--log-format', 'json'];
   if (opts.upstream) args.push('--upstream', opts.upstream);
   args.push('--config', opts.config ?? join(home, 'config.yaml'));
   args.push(...(opts.extraArgs ?? []));

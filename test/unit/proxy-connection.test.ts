@@ -269,7 +269,7 @@ describe('waiting for and relaying the engine\'s answer', () => {
     expect(client.text()).toBe(OK);
   });
 
-  it('pauses the engine while the client does not read, and resumes', async () => {
+  it('pauses the engine while the client does not read, and resumes', { timeout: 60_000 }, async () => {
     const r = await rig();
     const client = await r.open();
     client.socket.pause();

@@ -18,7 +18,7 @@ import { engineUnreachableMessage } from '../upstream/engine-client';
 import { ClientResponder } from './client-responder';
 import { CONTINUE, dockerError, type ResponseShape } from './docker-error';
 import type { InterceptOutcome, Interceptor, ProxyOptions } from './proxy';
-import { nextReadBuffer, SMALL_READ_BUFFER } from './read-buffer';
+import { SocketReadBuffers, type ReadBufferPool } from './read-buffer';
 import { withOwnReads } from './own-reads';
 
 /**
@@ -53,6 +53,8 @@ const MAX_HELD_BYTES = 64 * 1024;
 export const HIGH_WATER_MARK = 512 * 1024;
 /** A stream option net.connect passes on to the socket; its types leave it out. */
 const STREAM_OPTIONS = { highWaterMark: HIGH_WATER_MARK };
+/** Written behind queued writes to learn when they have completed. */
+const NOTHING = Buffer.alloc(0);
 
 
 interface Exchange {
@@ -109,23 +111,27 @@ export class ProxyConnection {
   private closeReason = 'the client closed the connection';
 
   private readonly client: Socket;
-  /** What the client socket reads into next (read-buffer.ts). */
-  private clientBuffer: Buffer = Buffer.allocUnsafe(SMALL_READ_BUFFER);
+  /** What the client socket reads into, and its writes to the engine that hold those bytes (read-buffer.ts). */
+  private clientReads: SocketReadBuffers;
 
   /** `accepted` must be paused (the server accepts with pauseOnConnect): reading starts here. */
-  constructor(accepted: Socket, private readonly opts: ProxyOptions, private readonly onGone: () => void) {
+  constructor(accepted: Socket, private readonly opts: ProxyOptions, private readonly onGone: () => void, private readonly readBuffers: ReadBufferPool) {
+    this.clientReads = new SocketReadBuffers(readBuffers, (done) => afterQueuedWrites(this.upstream, done));
     this.requests = new RequestReader({
       onHead: (head, raw) => this.onRequestHead(head, raw),
       onBody: (slice) => this.onRequestBody(slice),
       onEnd: () => this.onRequestEnd(),
     });
     const client = (this.client = withOwnReads(accepted, {
-      buffer: () => this.clientBuffer,
+      buffer: () => this.clientReads.current,
       callback: (n, buf) => this.onClientRead(n, buf),
     }, STREAM_OPTIONS));
     client.on('end', () => this.guard(() => this.onClientEnd()));
     client.on('error', () => this.guard(() => this.onClientGone()));
-    client.on('close', () => this.guard(() => this.onClientGone()));
+    client.on('close', () => {
+      this.clientReads.close((this.upstream?.writableLength ?? 0) > 0);
+      this.guard(() => this.onClientGone());
+    });
     client.on('drain', () => this.upstream?.resume());
   }
 
@@ -273,7 +279,9 @@ export class ProxyConnection {
       this.fail(err);
     }
     // Reused only while nothing still points into it: a queued engine write, held requests.
-    this.clientBuffer = nextReadBuffer(this.clientBuffer, n, (this.upstream?.writableLength ?? 0) > 0 || this.requests.heldBytes > 0);
+    // (Bytes in a buffer of Node's own, when own-reads fell back to 'data' events, need nothing.)
+    const reads = this.clientReads;
+    if (buf.buffer === reads.current.buffer) reads.afterRead(n, (this.upstream?.writableLength ?? 0) > 0, this.requests.heldBytes > 0);
   }
 
   private onClientData(buf: Buffer): void {
@@ -510,7 +518,7 @@ export class ProxyConnection {
       onEnd: () => this.onResponseEnd(),
     });
     this.responseReader = reader;
-    let readBuffer: Buffer = Buffer.allocUnsafe(SMALL_READ_BUFFER);
+    const reads = new SocketReadBuffers(this.readBuffers, (done) => afterQueuedWrites(this.client, done));
     const upstream = connect({
       ...connectOptions(address),
       ...STREAM_OPTIONS,
@@ -518,7 +526,7 @@ export class ProxyConnection {
       // Node asks for the next read's buffer right after this callback, so a buffer that a
       // queued client write still holds is never read into again (read-buffer.ts).
       onread: {
-        buffer: () => readBuffer,
+        buffer: () => reads.current,
         callback: (n: number, buf: Uint8Array) => {
           // The error boundary of guard(), without a closure per read.
           try {
@@ -526,7 +534,7 @@ export class ProxyConnection {
           } catch (err) {
             this.fail(err);
           }
-          readBuffer = nextReadBuffer(readBuffer, n, this.client.writableLength > 0);
+          reads.afterRead(n, this.client.writableLength > 0, reader.pausedAtEnd);
           return true;
         },
       },
@@ -549,6 +557,7 @@ export class ProxyConnection {
       this.engineUnreachable(message);
     }));
     upstream.on('close', () => this.guard(() => {
+      reads.close(this.client.writableLength > 0);
       if (this.upstream !== upstream) return;
       this.upstream = null;
       if (this.state === 'tunnel' || this.state === 'raw') this.upstreamFailed(`the Docker engine at ${this.upstreamAddress} closed the connection`);
@@ -785,6 +794,18 @@ export class ProxyConnection {
     }
     this.enter('head');
   }
+}
+
+/**
+ * Calls `done(true)` once the writes `writer` has queued so far have completed: an empty write
+ * behind them completes after them (read-buffer.ts's WhenWritten).
+ */
+function afterQueuedWrites(writer: Socket | null, done: (freed: boolean) => void): void {
+  // A socket that is gone was destroyed: its descriptor closed at once, its writes touch nothing more.
+  if (!writer || writer.destroyed) done(true);
+  // An ended socket would fail on a write: what its queue holds is left to the garbage collector.
+  else if (writer.writableEnded) done(false);
+  else writer.write(NOTHING, (err) => done(!err));
 }
 
 /** A request head as bytes; a body, if given, replaces the original with a Content-Length. */

@@ -10,6 +10,7 @@ import type { UpstreamAddress } from '../upstream/upstream';
 import type { EngineClient } from '../upstream/engine-client';
 import type { ClientResponder } from './client-responder';
 import { HIGH_WATER_MARK, ProxyConnection, type ConnectionState } from './connection';
+import { ReadBufferPool } from './read-buffer';
 
 /** A request handed to an interceptor: head, classified route, the (small) body, its log entry. */
 export interface InterceptedRequest {
@@ -53,12 +54,15 @@ export type ProxyServer = Server & {
   readonly openConnections: number;
   /** The state of every open connection. */
   connectionStates(): ConnectionState[];
+  /** The 64 KiB read buffers every connection of this server takes and gives back. */
+  readonly readBuffers: ReadBufferPool;
 };
 
 export function createProxyServer(opts: ProxyOptions): ProxyServer {
   const connections = new Set<ProxyConnection>();
+  const readBuffers = new ReadBufferPool();
   const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: HIGH_WATER_MARK }, (client) => {
-    const conn = new ProxyConnection(client, opts, () => connections.delete(conn));
+    const conn = new ProxyConnection(client, opts, () => connections.delete(conn), readBuffers);
     connections.add(conn);
   });
   return Object.defineProperties(Object.assign(server, {
@@ -66,5 +70,6 @@ export function createProxyServer(opts: ProxyOptions): ProxyServer {
       for (const conn of connections) conn.destroy();
     },
     connectionStates: () => [...connections].map((conn) => conn.currentState),
+    readBuffers,
   }), { openConnections: { get: () => connections.size } }) as ProxyServer;
 }
