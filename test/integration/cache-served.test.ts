@@ -13,11 +13,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Dir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { LogEntry } from '#shared/log';
+import type { LogEntry, PullStep } from '#shared/log';
 import { formatLogLine } from '../../main/cli/log-line';
 import { cacheName } from '../../main/engine/cache/cache-specs';
 import { startEngine } from '../../main/engine/start';
-import { DOCKER_CLIS, docker, importBusyboxImage, startRegistry, type Registry } from '../harness/real-docker';
+import { DOCKER_CLIS, docker, importBusyboxImage, publishImage, startRegistry, type Registry } from '../harness/real-docker';
+import { startEngineRecorder } from '../harness/engine-recorder';
 import { startTokenServer } from '../harness/token-server';
 import { startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
@@ -156,6 +157,61 @@ describe('hit or miss of pulls through the local cache', () => {
       docker(host, ['rmi', `${name}:1`]);
     } finally {
       await engine.stop();
+    }
+  });
+});
+
+describe('what serve does for a pull through the cache', () => {
+  const sequential: PullStep['step'][] = ['cache ready', 'engine asked', 'engine answered', 'pulled', 'tagged', 'untagged', 'answered'];
+  const beside: PullStep['step'][] = ['cache counters read', 'tags listed', 'upstream answered', 'hit or miss told'];
+
+  it('asks the engine for one look-up of the mirror tag (no image list), the pull, the tag and the untag; its trace shows every step, the counters read beside the look-up', async () => {
+    const upstream = await upstreamRegistry();
+    const name = unique('path');
+    publishImage(host, `${upstream.address}/library/${name}:1`, name);
+    const recorder = await startEngineRecorder(inject('dockerSocket'));
+    const dir = mkdtempSync(join(tmpdir(), 'dc-cache-path-'));
+    dirs.push(dir);
+    const config = await hubCache(upstream);
+    writeFileSync(join(dir, 'config.yaml'), config);
+    const s = await startServe({ upstream: recorder.host, home: dir });
+    running.push(s);
+    try {
+      const port = /docker\.io: \{port: (\d+)/.exec(config)![1];
+      const mirrorRef = `127.0.0.1:${port}/library/${name}:1`;
+      for (const [n, kind] of [[1, 'miss'], [2, 'hit']] as const) {
+        recorder.requests.splice(0);
+        // serve's engine calls pass the recorder in this process: the pull must not block it.
+        await promisify(execFile)(DOCKER_CLIS[0], ['pull', `${name}:1`], { env: { ...process.env, DOCKER_HOST: s.host } });
+        const entry = await pullEntry(s, `${name}:1`, n);
+        expect(entry.rewrite?.cache?.served?.kind).toBe(kind);
+        // The engine calls about the image (the cache's start and the health check aside): no image list.
+        const imageCalls = recorder.requests.filter((r) => r.includes(name)).map((r) => r.replace(/^(\S+) \/v1\.\d+/, '$1 '));
+        expect(imageCalls).toEqual([
+          `GET /images/${mirrorRef}/json`,
+          expect.stringMatching(new RegExp(`^POST /images/create\\?fromImage=${encodeURIComponent(mirrorRef.replace(/:1$/, '')).replace(/\./g, '\\.')}&tag=1(&|$)`)),
+          `POST /images/${mirrorRef}/tag?repo=docker.io%2Flibrary%2F${name}&tag=1`,
+          `DELETE /images/${mirrorRef}?noprune=1`,
+        ]);
+
+        const steps = entry.rewrite!.steps!;
+        const at = (step: PullStep['step']) => steps.find((x) => x.step === step)!.atMs;
+        expect(steps.map((x) => x.step).sort()).toEqual([...sequential, ...beside].sort());
+        expect(steps.filter((x) => sequential.includes(x.step)).map((x) => x.step)).toEqual(sequential);
+        // Read side by side once the cache was ready; the engine was asked after both.
+        for (const step of ['cache counters read', 'tags listed'] as const) {
+          expect(at(step)).toBeGreaterThanOrEqual(at('cache ready'));
+          expect(at(step)).toBeLessThanOrEqual(at('engine asked'));
+        }
+        expect(at('hit or miss told')).toBeGreaterThanOrEqual(at('pulled'));
+        expect(Math.max(at('hit or miss told'), at('upstream answered'))).toBeLessThanOrEqual(at('answered'));
+        expect(at('answered')).toBeLessThanOrEqual(entry.durationMs);
+        expect(steps.every((x) => x.ms >= 0 && x.ms <= x.atMs)).toBe(true);
+        docker(host, ['rmi', `${name}:1`]);
+      }
+    } finally {
+      await s.stop();
+      await recorder.close();
     }
   });
 });

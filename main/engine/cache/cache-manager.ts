@@ -15,6 +15,7 @@ import {
 } from './cache-specs';
 import { nextEviction } from './eviction';
 import { UsageFile } from './usage-file';
+import { upstreamAnswers } from './upstream-probe';
 import type { CacheRegistryStatus, CacheStatus } from '#shared/ipc';
 
 export type { CacheRegistryStatus, CacheStatus };
@@ -49,6 +50,9 @@ interface ContainerInfo {
 }
 
 class CacheError extends Error {}
+
+/** How long a pull's probe of its cache's upstream may take before the upstream counts as unreachable. */
+const UPSTREAM_PROBE_TIMEOUT_MS = 3_000;
 
 export class CacheManager {
   private readonly usage: UsageFile;
@@ -195,13 +199,14 @@ export class CacheManager {
   }
 
   /** Whether the registry's upstream answers at all, asked from here (any HTTP answer counts). */
-  async upstreamReachable(registry: string): Promise<boolean> {
+  upstreamReachable(registry: string): Promise<boolean> {
+    let remote: string;
     try {
-      await fetch(new URL('/v2/', this.entry(registry).remote), { signal: AbortSignal.timeout(3_000) });
-      return true;
+      remote = this.entry(registry).remote;
     } catch {
-      return false;
+      return Promise.resolve(false);
     }
+    return upstreamAnswers(remote, UPSTREAM_PROBE_TIMEOUT_MS);
   }
 
   /** Where the registry's cache tells its hit and miss counters (its Distribution debug server). */
@@ -252,6 +257,11 @@ export class CacheManager {
     }
     this.opts.onChange?.();
     return removed;
+  }
+
+  /** Notes a pull that went through `registry`'s cache and stored nothing new there (a hit): no size can have grown. */
+  notePull(registry: string, repository: string): Promise<void> {
+    return this.usage.record(registry, repository);
   }
 
   /**
