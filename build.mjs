@@ -8,6 +8,7 @@ const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', 
 const targets = [
   { entryPoints: ['main/cli/main.ts'], outfile: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['test/bench/proxy-bench.ts'], outfile: 'dist/bench/proxy-bench.js', ...node },
+  { entryPoints: ['test/bench/cache-only.ts'], outfile: 'dist/bench/cache-only.js', ...node },
   { entryPoints: ['test/bench/soak.ts'], outfile: 'dist/bench/soak.js', ...node },
   { entryPoints: ['test/bench/request-cost.ts'], outfile: 'dist/bench/request-cost.js', ...node },
   { entryPoints: ['main/shell/main.ts'], outfile: 'dist/shell/main.js', ...node, external: ['electron'] },

@@ -58,10 +58,20 @@ export interface RewriteTrace {
   steps?: PullStep[];
 }
 
-/** One step of a redirected pull and when it ended, in milliseconds since the pull began. */
+/**
+ * One step of a redirected pull: when it ended, in milliseconds since the pull began, and how
+ * long it took itself (steps that run beside others overlap). In order of a pull through a
+ * cache: `cache ready`; beside each other `cache counters read`, `tags listed` (the mirror
+ * tags the user had) and `upstream answered` (until the answer at most); `engine asked` (ended
+ * when the request went to the engine), `engine answered`, `pulled`; beside the retag
+ * `hit or miss told`; `tagged`, `untagged`, `answered` (the client has the last line).
+ */
 export interface PullStep {
-  step: 'cache ready' | 'cache counters read' | 'tags listed' | 'engine answered' | 'pulled' | 'tagged' | 'untagged' | 'answered';
+  step:
+    | 'cache ready' | 'cache counters read' | 'tags listed' | 'upstream answered' | 'engine asked' | 'engine answered'
+    | 'pulled' | 'hit or miss told' | 'tagged' | 'untagged' | 'answered';
   atMs: number;
+  ms: number;
 }
 
 /** The local cache's part in one pull. */
@@ -74,6 +84,8 @@ export interface CacheTrace {
   upstreamUnreachable?: boolean;
   /** For a pull the cache served (`used`): from the cache alone, partly from upstream, or cannot be told. */
   served?: CacheServed;
+  /** Why the cache's container was made again for this pull (its settings or the user's docker login changed). */
+  recreated?: string;
 }
 
 /**

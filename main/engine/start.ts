@@ -272,6 +272,7 @@ function reloadJob(config: ConfigStore, upstream: UpstreamJob, engine: EngineCli
     } catch {
       // an invalid upstream keeps the last good one; the config error is reported by the store
     }
+    void caches.settingsChanged();
     void caches.refresh();
     emitStatus();
   });

@@ -1,6 +1,6 @@
 // Runs the built CLI's `serve` as a child process, as users do, and collects its NDJSON log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,7 @@ export interface Serve {
   stderr(): string;
   /** Waits until a finished request matching `pred` was logged. */
   waitForEntry(pred: (e: LogEntry) => boolean, timeoutMs?: number): Promise<LogEntry>;
+  /** Stops serve; a home folder made for it (none given) goes with it, a given one stays its owner's. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -42,7 +43,11 @@ export interface ServeOptions {
 export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
   const cli = opts.cli ?? CLI;
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+  const ownHome = opts.home === undefined;
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'dc-serve-home-'));
+  const removeOwnHome = () => {
+    if (ownHome) rmSync(home, { recursive: true, force: true });
+  };
   const socket = join(home, 'run', 'docker.sock');
   const args = [...(opts.nodeArgs ?? []), cli, 'serve', '--listen', socket, '--log-format', 'json'];
   if (opts.upstream) args.push('--upstream', opts.upstream);
@@ -64,8 +69,11 @@ export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   const deadline = Date.now() + 15_000;
   while (!err.includes('listening at')) {
-    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${err}`);
-    if (Date.now() > deadline) throw new Error(`serve did not start: ${err}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      removeOwnHome();
+      throw new Error(child.exitCode !== null ? `serve exited with ${child.exitCode}: ${err}` : `serve did not start: ${err}`);
+    }
     await sleep(25);
   }
   return {
@@ -82,10 +90,13 @@ export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
       }
     },
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill(signal);
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill(signal);
+        await exited;
+      }
+      removeOwnHome();
+      return child.exitCode;
     },
   };
 }

@@ -86,6 +86,21 @@ describe('images that are not ours', () => {
     expect(tagsOf(mirrorName)).toEqual(['2', 'mine']);
   });
 
+  it('a pull of one tag leaves the mirror-named tag the user already had, beside the original name', async () => {
+    const base = unique('had');
+    const mirrorName = `${mirror}/library/${base}`;
+    publishImage(host, `${mirrorName}:1`, 'had');
+    docker(host, ['pull', `${mirrorName}:1`]);
+    const s = await serveWith(`version: 1\nrules:\n  - from: docker.io/library\n    to: ${mirror}/library\n    fallback: false\n`);
+    const pulled = await dockerAsync(s, ['pull', `${base}:1`]).done;
+    expect(pulled.code, pulled.output).toBe(0);
+    expect(tagsOf(base)).toEqual(['1']);
+    expect(tagsOf(mirrorName)).toEqual(['1']);
+    const entry = await s.waitForEntry((e: LogEntry) => e.route === 'pull' && !e.pending);
+    expect(entry.rewrite).toMatchObject({ retag: [{ ref: `docker.io/library/${base}:1`, ok: true }], untag: [] });
+    docker(host, ['rmi', `${base}:1`, `${mirrorName}:1`]);
+  });
+
   it('20 parallel pulls of one image all succeed, end with the right tags and leave no mirror-named reference', async () => {
     const base = unique('par');
     const mirrorName = `${mirror}/library/${base}`;

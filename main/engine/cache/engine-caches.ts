@@ -1,9 +1,11 @@
 // The local caches as the running engine holds them: the CacheManager for its engine, the
 // hooks the pull rewrite calls (lazy start, pulls recorded for eviction), and the last known
 // state for the tray and the status strip, refreshed when something changes. Never blocks a
-// pull on bookkeeping: recording and eviction run after the pull has answered.
+// pull on bookkeeping: recording and eviction run after the pull has answered, and a pull the
+// cache served alone (a hit) costs the engine no call at all afterwards.
 import type { Config } from '#shared/config/schema';
 import type { CacheStatus } from '#shared/ipc';
+import { maxSizeBytes } from '#shared/config/cache-schema';
 import type { PullCaches } from '../rewrite/pull-rewrite';
 import type { EngineClient } from '../upstream/engine-client';
 import { CacheManager } from './cache-manager';
@@ -21,6 +23,8 @@ export interface EngineCaches extends PullCaches {
   /** Reads the state again; listeners hear of a difference. */
   refresh(): Promise<void>;
   onChange(listener: () => void): () => void;
+  /** The config changed: a lowered `maxSize` is enforced at once (settles when it is). */
+  settingsChanged(): Promise<void>;
 }
 
 export interface EngineCachesOptions {
@@ -38,6 +42,7 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
   let again = false;
   // Why the last bookkeeping after a pull failed (eviction), until one succeeds.
   let bookkeepingError: string | undefined;
+  let lastMaxSize = maxSizeBytes(opts.config().cache);
 
   const read = async () => {
     let next: CacheStatus;
@@ -71,7 +76,7 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
     engine: opts.engine,
     settings: () => opts.config().cache,
     usagePath: cacheUsagePath(opts.configPath),
-    login: (registry) => upstreamLogin(registry, { env: opts.env, home: opts.home }),
+    login: (host) => upstreamLogin(host, { env: opts.env, home: opts.home }),
     onChange: () => void refresh(),
   });
 
@@ -88,17 +93,34 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
     ensure: (registry) => manager.use(registry),
     upstreamReachable: (registry) => manager.upstreamReachable(registry),
     watchPull: (registry) => watches.start(registry),
-    pulled(registry, repository) {
-      manager.recordPull(registry, repository).then(
-        () => {
-          bookkeepingError = undefined;
-          return refresh();
-        },
-        (err: Error) => {
-          bookkeepingError = `keeping the caches under maxSize failed: ${err.message}`;
-          return refresh();
-        },
-      );
+    pulled(registry, repository, served) {
+      // A hit stored nothing new in the cache: noting when it was pulled is all there is to do
+      // (no size to read from the engine, nothing to evict, no state changed).
+      if (served?.kind === 'hit') return keepBooks(manager.notePull(registry, repository), false);
+      return keepBooks(manager.recordPull(registry, repository), true);
+    },
+    settingsChanged() {
+      // Pulls the caches serve alone no longer look at sizes: a lower maxSize is applied now.
+      const settings = opts.config().cache;
+      const max = maxSizeBytes(settings);
+      const lowered = settings.enabled && max < lastMaxSize;
+      lastMaxSize = max;
+      return lowered ? keepBooks(manager.enforceMaxSize(), true) : Promise.resolve();
     },
   };
+
+  /** Reports bookkeeping that failed until some succeeds; the state is read again when it may have changed. */
+  function keepBooks(work: Promise<unknown>, mayChange: boolean): Promise<void> {
+    return work.then(
+      () => {
+        const reported = bookkeepingError !== undefined;
+        bookkeepingError = undefined;
+        return mayChange || reported ? refresh() : undefined;
+      },
+      (err: Error) => {
+        bookkeepingError = `keeping the caches under maxSize failed: ${err.message}`;
+        return refresh();
+      },
+    );
+  }
 }

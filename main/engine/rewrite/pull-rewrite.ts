@@ -22,13 +22,18 @@ import { PullSecrets, redactTarget } from '../log/redact';
 export interface PullCaches {
   /**
    * Makes the registry's cache ready (lazily created and started), or says why it cannot be
-   * used; `release` once the candidate's pull is over (an eviction waits for it).
+   * used; `release` once the candidate's pull is over (an eviction waits for it). `recreated`:
+   * why its container was made again first (its settings or the user's docker login changed).
    */
-  ensure(registry: string): Promise<{ ok: true; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string }>;
+  ensure(registry: string): Promise<{ ok: true; recreated?: string; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string }>;
   /** Whether the cache's upstream registry answers at all (asked while the cache serves a pull). */
   upstreamReachable(registry: string): Promise<boolean>;
-  /** A pull of `repository` went through the registry's cache (for least-recently-pulled eviction). */
-  pulled(registry: string, repository: string): void;
+  /**
+   * A pull of `repository` went through the registry's cache (for least-recently-pulled
+   * eviction), with what the cache's counters told of it: a hit stored nothing new. Settles
+   * when that bookkeeping is done; never rejects.
+   */
+  pulled(registry: string, repository: string, served?: CacheServed): Promise<void>;
   /** Starts telling hit from miss for a pull through the registry's cache (reads its counters first). */
   watchPull(registry: string): Promise<CachePullWatch>;
 }
@@ -127,11 +132,21 @@ interface PullRun {
   started: number;
   /** `performance.now()` when the pull began, for its steps' times. */
   t0: number;
+  /** `performance.now()` when the last step in sequence ended (where the next one began). */
+  lastStep: number;
 }
 
-/** Notes on the trace that a step of the pull just ended. */
-function stepDone(run: PullRun, step: PullStep['step']): void {
-  (run.trace.steps ??= []).push({ step, atMs: Math.round((performance.now() - run.t0) * 10) / 10 });
+const tenths = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * Notes on the trace that a step of the pull just ended: when, and how long it took itself. A
+ * step that ran beside others says when it began; one in sequence began where the last step
+ * in sequence ended.
+ */
+function stepDone(run: PullRun, step: PullStep['step'], began?: number): void {
+  const now = performance.now();
+  (run.trace.steps ??= []).push({ step, atMs: tenths(now - run.t0), ms: tenths(now - (began ?? run.lastStep)) });
+  if (began === undefined) run.lastStep = now;
 }
 
 /** How one candidate went: pulled (with what it fetched), failed, the engine did not answer, or the client left. */
@@ -148,7 +163,8 @@ async function runCandidates(
   const secrets = new PullSecrets();
   const clientAuth = headerValue(req.head.headers, 'x-registry-auth');
   if (clientAuth) secrets.add(decodeRegistryAuth(clientAuth), clientAuth);
-  const run: PullRun = { req, ctx, plan, pull, trace, opts, stream: new ClientStream(ctx.respond), secrets, started: Date.now(), t0: performance.now() };
+  const t0 = performance.now();
+  const run: PullRun = { req, ctx, plan, pull, trace, opts, stream: new ClientStream(ctx.respond), secrets, started: Date.now(), t0, lastStep: t0 };
   await run.stream.send(status(`${ruleLabel(plan.match)} applies to ${trace.original}`));
   const failures: Failure[] = [];
   for (const candidate of plan.candidates) {
@@ -162,7 +178,8 @@ async function runCandidates(
     }
     let upstreamReachable: Promise<boolean> | undefined;
     let release: ((outcome?: { failed: boolean }) => void) | undefined;
-    let watch: CachePullWatch | undefined;
+    let watching: Promise<CachePullWatch> | undefined;
+    let recreated: string | undefined;
     if (candidate.cache !== undefined && opts.caches) {
       const ready = await opts.caches.ensure(candidate.cache);
       if (!ready.ok) {
@@ -175,19 +192,30 @@ async function runCandidates(
         continue;
       }
       release = ready.release;
+      recreated = ready.recreated;
+      if (recreated) await run.stream.send(status(`made the local cache for ${candidate.cache} again: ${recreated}`));
       stepDone(run, 'cache ready');
+      const began = performance.now();
       // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
-      upstreamReachable = opts.caches.upstreamReachable(candidate.cache);
-      watch = await opts.caches.watchPull(candidate.cache);
-      stepDone(run, 'cache counters read');
+      upstreamReachable = opts.caches.upstreamReachable(candidate.cache).then((answers) => {
+        stepDone(run, 'upstream answered', began);
+        return answers;
+      });
+      // Read beside the look-up of mirror tags: only the engine's request waits for it.
+      watching = opts.caches.watchPull(candidate.cache).then((watch) => {
+        stepDone(run, 'cache counters read', began);
+        return watch;
+      });
     }
     let result: CandidateResult | undefined;
     try {
-      result = await tryCandidate(run, candidate, candidate.ref);
+      result = await tryCandidate(run, candidate, candidate.ref, watching);
     } finally {
       release?.({ failed: result?.kind !== 'pulled' });
     }
     attempt.durationMs = Date.now() - run.started - attempt.startedMs;
+    // Settled by now unless the engine failed first; it never rejects.
+    const watch = await watching;
     if (result.kind !== 'pulled') watch?.cancel();
     if (result.kind === 'abandoned') return abandoned(run, attempt);
     if (result.kind === 'engine silent') {
@@ -200,7 +228,7 @@ async function runCandidates(
     if (result.kind === 'failed') {
       attempt.outcome = 'failed';
       attempt.reason = result.failure.reason;
-      if (candidate.cache !== undefined) trace.cache = { registry: candidate.cache, outcome: 'failed', reason: result.failure.reason };
+      if (candidate.cache !== undefined) trace.cache = { registry: candidate.cache, outcome: 'failed', reason: result.failure.reason, ...(recreated ? { recreated } : {}) };
       failures.push(result.failure);
       await run.stream.send(status(`${candidate.text} failed: ${result.failure.reason}`));
       ctx.updated();
@@ -208,35 +236,34 @@ async function runCandidates(
     }
     attempt.outcome = 'ok';
     // Any candidate before this one (failed, skipped or unavailable) makes a pull of the original a fallback.
-    return pulled(run, candidate, candidate.ref, result, trace.candidates.length > 1, { upstreamReachable, watch });
+    return pulled(run, candidate, candidate.ref, result, trace.candidates.length > 1, { upstreamReachable, watch, recreated });
   }
   await nothingPulled(run, failures);
 }
 
-/** Pulls one candidate through the engine, relaying its progress (redacted) to the client. */
-async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Reference): Promise<CandidateResult> {
-  const { req, ctx, plan, pull, secrets, stream } = run;
+/**
+ * Pulls one candidate through the engine, relaying its progress (redacted) to the client.
+ * `before` is what must be done before the engine is asked (the cache's counters read).
+ */
+async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Reference, before?: Promise<unknown>): Promise<CandidateResult> {
+  const { req, ctx, secrets, stream } = run;
   const { engine, signal } = ctx;
   const from = candidate.cache !== undefined ? ` from the ${cacheLabel(candidate.cache)}` : candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? ref.domain}` : ' from the original registry';
   await stream.send(status(`pulling ${candidate.text}${from}`));
   const progress = new ProgressReader();
   const failed = (reason: string, httpStatus?: number): CandidateResult => ({ kind: 'failed', failure: { ref: candidate.text, reason: secrets.redact(reason), status: httpStatus } });
-  let before = new Set<string>();
+  let had: Set<string> | undefined;
   // Set while the engine has not answered the candidate's request: a failure then is the engine's, not the mirror's.
   let awaitingEngine = false;
   try {
-    // Mirror-named tags the user already had are theirs: never removed by this pull.
-    if (candidate.kind === 'mirror' && plan.retag && !pull.ref.digest) {
-      awaitingEngine = true;
-      before = new Set(await mirrorTags(engine, versionPrefix(req), ref));
-      awaitingEngine = false;
-      stepDone(run, 'tags listed');
-    }
-    const path = candidatePath(req, ref, pull.allTags);
+    const path = candidatePath(req, ref, run.pull.allTags);
     // The inspector shows the request line as received and as the engine got it last.
     req.entry.forwardedPath = redactTarget(path);
-    const headers = await candidateHeaders(req.head, candidate, run.opts, secrets);
+    // What the engine's request needs is read side by side.
     awaitingEngine = true;
+    const [tags, headers] = await Promise.all([mirrorTagsBefore(run, candidate, ref), candidateHeaders(req.head, candidate, run.opts, secrets), before]);
+    had = tags;
+    stepDone(run, 'engine asked');
     const res = await engine.request('POST', path, { headers, signal });
     awaitingEngine = false;
     stepDone(run, 'engine answered');
@@ -256,20 +283,49 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
     req.entry.progress = progress.summary();
   }
   if (progress.error) return failed(progress.error);
-  return { kind: 'pulled', fetched: { before, pulled: progress.pulledTags }, facts: progress.facts() };
+  return { kind: 'pulled', fetched: { before: had ?? new Set(), pulled: progress.pulledTags }, facts: progress.facts() };
 }
 
-/** Copies the engine's progress lines to the client, without its error lines (the next candidate may still work). */
+/**
+ * The mirror-named tags the user already had, which are theirs: never removed by this pull.
+ * One tag is looked up by itself (the engine lists every image for a filtered list); none is
+ * looked for when no mirror tag will be removed and no all-tags pull must tell new from old.
+ */
+async function mirrorTagsBefore(run: PullRun, candidate: PlannedCandidate, ref: Reference): Promise<Set<string>> {
+  const { plan, pull, req, ctx: { engine } } = run;
+  if (candidate.kind !== 'mirror' || !plan.retag || pull.ref.digest || (plan.keepMirrorTag && !pull.allTags)) return new Set();
+  const began = performance.now();
+  const prefix = versionPrefix(req);
+  const tags = pull.allTags ? await mirrorTags(engine, prefix, ref) : await hasTag(engine, prefix, ref);
+  stepDone(run, 'tags listed', began);
+  return new Set(tags);
+}
+
+/** `[tag]` when the engine has the mirror's reference with the pull's tag, else none. */
+async function hasTag(engine: EngineClient, prefix: string, mirror: Reference): Promise<string[]> {
+  const tag = mirror.tag ?? 'latest';
+  const res = await engine.call('GET', `${prefix}/images/${nameString(mirror)}:${tag}/json`);
+  return res.status === 200 ? [tag] : [];
+}
+
+/**
+ * Copies the engine's progress lines to the client, without its error lines (the next
+ * candidate may still work). The lines of one read go out in one write, as they came.
+ */
 async function relayProgress(run: PullRun, body: NodeJS.ReadableStream, progress: ProgressReader): Promise<void> {
   const { ctx, req, secrets } = run;
-  const relay = async (line: string, message: ProgressMessage | null) => {
-    if (message && (message.error || message.errorDetail)) return;
-    await ctx.respond.write(secrets.redact(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`));
+  const relay = async (lines: { line: string; message: ProgressMessage | null }[]) => {
+    let text = '';
+    for (const { line, message } of lines) {
+      if (message && (message.error || message.errorDetail)) continue;
+      text += secrets.redact(line.endsWith('\r') ? `${line}\n` : `${line}\r\n`);
+    }
+    if (text) await ctx.respond.write(text);
   };
   let throttle = 0;
   body.setEncoding('utf8');
   for await (const chunk of body as AsyncIterable<string>) {
-    for (const { line, message } of progress.push(chunk)) await relay(line, message);
+    await relay(progress.push(chunk));
     if (progress.error) break;
     if (Date.now() - throttle > 250) {
       throttle = Date.now();
@@ -277,7 +333,7 @@ async function relayProgress(run: PullRun, body: NodeJS.ReadableStream, progress
       ctx.updated();
     }
   }
-  for (const { line, message } of progress.flush()) await relay(line, message);
+  await relay(progress.flush());
 }
 
 /** The client left mid-pull: the pull failed, and the response is still finished so the connection can end. */
@@ -295,6 +351,7 @@ async function abandoned(run: PullRun, attempt: CandidateAttempt): Promise<void>
 interface CacheWatch {
   upstreamReachable?: Promise<boolean>;
   watch?: CachePullWatch;
+  recreated?: string;
 }
 
 /** A candidate was pulled: name it as the original (a mirror pull), say where it came from, end the stream. */
@@ -309,16 +366,21 @@ async function pulled(
     trace.cache.reason = `${trace.cache.reason ?? 'it failed'}; the original registry then pulled it with the client's own login: a private image? \`credentials: true\` gives the cache your docker login for ${trace.cache.registry}`;
   }
   // Read while the image is re-tagged: telling hit from miss adds no wait of its own.
-  const served = cache.watch?.finish(result.facts);
+  const began = performance.now();
+  const served = cache.watch?.finish(result.facts).then((told) => {
+    stepDone(run, 'hit or miss told', began);
+    return told;
+  });
   // A mirror location that is the original itself, tried first, is a plain pull, not a fallback.
   req.entry.action = candidate.kind === 'mirror' ? 'redirected' : afterOthers ? 'fell back' : 'passed';
   if (candidate.kind === 'mirror') await retagAfterPull(run, ref, result.fetched);
   let servedNote = '';
+  let told: CacheServed | undefined;
   if (candidate.cache !== undefined) {
     // Asked since the pull began; only the last line waits for it.
     const offline = cache.upstreamReachable ? !(await cache.upstreamReachable) : false;
-    trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
-    const told = await tellServed(served, offline);
+    trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}), ...(cache.recreated ? { recreated: cache.recreated } : {}) };
+    told = await tellServed(served, offline);
     if (told) trace.cache.served = told;
     servedNote = told ? `, ${cacheServedText(told, offline)}` : ', through the local cache';
   }
@@ -327,7 +389,7 @@ async function pulled(
   await ctx.respond.end();
   stepDone(run, 'answered');
   // Bookkeeping (the pull's record, eviction) asks the engine for sizes: after the client has its answer.
-  if (candidate.cache !== undefined) run.opts.caches?.pulled(candidate.cache, ref.path);
+  if (candidate.cache !== undefined) void run.opts.caches?.pulled(candidate.cache, ref.path, told);
   ctx.updated();
 }
 
@@ -410,7 +472,8 @@ async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, 
   if (candidate.kind === 'original') {
     const auth = headerValue(head.headers, 'x-registry-auth');
     if (auth) headers['X-Registry-Auth'] = auth;
-  } else if (candidate.ref) {
+  } else if (candidate.ref && candidate.cache === undefined) {
+    // A local cache asks for no login (its upstream's is its own): nothing to look up, no credential helper to run.
     const creds = await credentialsFor(candidate.ref.domain, opts);
     if (creds) {
       headers['X-Registry-Auth'] = encodeRegistryAuth(creds);
