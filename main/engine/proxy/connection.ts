@@ -538,7 +538,7 @@ export class ProxyConnection {
           } catch (err) {
             this.fail(err);
           }
-          reads.afterRead(n, this.client.writableLength > 0, reader.pausedAtEnd);
+          reads.afterRead(n, this.client.writableLength > 0, reader.keepsBytes);
           return true;
         },
       },
@@ -806,15 +806,17 @@ function emptyOutbox(outbox: Buffer[]): void {
 }
 
 /**
- * Calls `done(true)` once the writes `writer` has queued so far have completed: an empty write
- * behind them completes after them (read-buffer.ts's WhenWritten).
+ * Calls `done` once nothing `writer` has queued so far can touch its bytes any more: an empty
+ * write behind them completes after them, and a write's callback (an error too) comes when
+ * Node and libuv are done with its bytes (read-buffer.ts's WhenWritten).
  */
-function afterQueuedWrites(writer: Socket | null, done: (freed: boolean) => void): void {
+function afterQueuedWrites(writer: Socket | null, done: () => void): void {
   // A socket that is gone was destroyed: its descriptor closed at once, its writes touch nothing more.
-  if (!writer || writer.destroyed) done(true);
-  // An ended socket would fail on a write: what its queue holds is left to the garbage collector.
-  else if (writer.writableEnded) done(false);
-  else writer.write(NOTHING, (err) => done(!err));
+  if (!writer || writer.destroyed) done();
+  // An ended socket takes no further write; it is destroyed once its queue is written (or
+  // fails), and a connection's sockets are always destroyed in the end.
+  else if (writer.writableEnded) writer.once('close', done);
+  else writer.write(NOTHING, () => done());
 }
 
 /** A request head as bytes; a body, if given, replaces the original with a Content-Length. */

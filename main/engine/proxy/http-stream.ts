@@ -209,8 +209,9 @@ export class MessageReader {
     return this.state !== 'head' || this.partialHead !== null;
   }
 
-  get pausedAtEnd(): boolean {
-    return this.isPaused;
+  /** Bytes fed while paused are kept (slices of the reads, not copies) until resume. */
+  get keepsBytes(): boolean {
+    return this.paused !== null;
   }
 
   feed(buf: Buffer): void {

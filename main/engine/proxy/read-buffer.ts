@@ -49,11 +49,8 @@ export class ReadBufferPool {
   }
 }
 
-/**
- * Calls `done` once every write the other side has queued so far has completed: `freed` says
- * nothing touches their bytes any more (false: a write failed, or it cannot be known).
- */
-export type WhenWritten = (done: (freed: boolean) => void) => void;
+/** Calls `done` once no write the other side has queued so far can touch their bytes any more. */
+export type WhenWritten = (done: () => void) => void;
 
 /**
  * The buffers one socket reads into while its bytes are written on to the other side. A buffer
@@ -96,8 +93,6 @@ export class SocketReadBuffers {
       this.pool.give(buf);
       return;
     }
-    this.whenWritten((freed) => {
-      if (freed) this.pool.give(buf);
-    });
+    this.whenWritten(() => this.pool.give(buf));
   }
 }
