@@ -17,8 +17,13 @@ export function cacheServedText(served: CacheServed, upstreamUnreachable = false
   }
 }
 
-/** What the cache did for the pull, as one line. */
+/** What the cache did for the pull, as one line, with why its container was made again if it was. */
 export function cacheTraceText(cache: CacheTrace): string {
+  const recreated = cache.recreated ? `; its container was made again: ${cache.recreated}` : '';
+  return `${cacheOutcomeText(cache)}${recreated}`;
+}
+
+function cacheOutcomeText(cache: CacheTrace): string {
   if (cache.outcome !== 'used') return `${cache.outcome === 'failed' ? 'failed' : 'not used'}: ${cache.reason ?? 'no reason given'}`;
   if (cache.served) return cacheServedText(cache.served, cache.upstreamUnreachable);
   return cache.upstreamUnreachable ? 'served from cache, upstream unreachable' : `went through the ${cacheLabel(cache.registry)}`;

@@ -48,6 +48,8 @@ export interface CacheRegistryStatus {
   error?: string;
   /** The repository being evicted (over maxSize) while its registry is stopped for a moment. */
   evicting?: string;
+  /** Why its container was last made again (its settings or the user's docker login changed), since the engine started. */
+  recreated?: string;
 }
 
 /** The local caches together. */

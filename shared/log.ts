@@ -84,6 +84,8 @@ export interface CacheTrace {
   upstreamUnreachable?: boolean;
   /** For a pull the cache served (`used`): from the cache alone, partly from upstream, or cannot be told. */
   served?: CacheServed;
+  /** Why the cache's container was made again for this pull (its settings or the user's docker login changed). */
+  recreated?: string;
 }
 
 /**

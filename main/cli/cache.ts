@@ -80,7 +80,7 @@ export async function cacheCommand(args: string[], io: Io): Promise<number> {
     engine,
     settings: () => config.cache,
     usagePath: cacheUsagePath(configPath),
-    login: (r) => upstreamLogin(r, { env: io.env, home }),
+    login: (host) => upstreamLogin(host, { env: io.env, home }),
   });
   const only = registry === undefined ? undefined : [registry];
   try {
@@ -100,8 +100,9 @@ export async function cacheCommand(args: string[], io: Io): Promise<number> {
         const results = await manager.up(only);
         let failed = 0;
         for (const { registry: r, result } of results) {
-          if (values.json) io.stdout.write(JSON.stringify({ registry: r, ok: result.ok, ...(result.ok ? { address: result.address } : { error: result.reason }) }) + '\n');
-          else io.stdout.write(result.ok ? `${r}: running at ${result.address}\n` : `${r}: ${result.reason}\n`);
+          const made = result.ok && result.recreated ? { recreated: result.recreated } : {};
+          if (values.json) io.stdout.write(JSON.stringify({ registry: r, ok: result.ok, ...(result.ok ? { address: result.address, ...made } : { error: result.reason }) }) + '\n');
+          else io.stdout.write(result.ok ? `${r}: running at ${result.address}${made.recreated ? ` (made again: ${made.recreated})` : ''}\n` : `${r}: ${result.reason}\n`);
           if (!result.ok) failed++;
         }
         return failed ? 1 : 0;

@@ -83,7 +83,7 @@ function LocalCache(): ReactElement | null {
   if (cache.error) problems.unshift(cache.error);
   const title = [
     `Local cache ${cache.enabled ? 'on' : 'off'}: ${formatBytes(cache.totalBytes)} of ${formatBytes(cache.maxSizeBytes)}`,
-    ...cache.registries.map((r) => `${r.registry} (127.0.0.1:${r.port}): ${r.state}${r.error ? `: ${r.error}` : ''}`),
+    ...cache.registries.map((r) => `${r.registry} (127.0.0.1:${r.port}): ${r.state}${r.error ? `: ${r.error}` : ''}${r.recreated ? ` (made again: ${r.recreated})` : ''}`),
   ].join('\n');
   return (
     <div className="strip-item" title={title} data-testid="strip-cache">

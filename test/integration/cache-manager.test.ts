@@ -4,13 +4,14 @@
 // docker-caching did not create.
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '#shared/config/schema';
 import { CacheManager } from '../../main/engine/cache/cache-manager';
+import { upstreamLogin } from '../../main/engine/cache/cache-setup';
 import { cacheName } from '../../main/engine/cache/cache-specs';
 import { EngineClient } from '../../main/engine/upstream/engine-client';
 import { parseUpstream } from '../../main/engine/upstream/upstream';
@@ -49,8 +50,8 @@ function tempDir(): string {
   return dir;
 }
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(process.execPath, [CLI, 'cache', ...args, '--upstream', host], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DOCKER_HOST: '' } });
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
+  const res = spawnSync(process.execPath, [CLI, 'cache', ...args, '--upstream', host], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, DOCKER_HOST: '', ...env } });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -153,6 +154,62 @@ describe('cache status|up|down|clear', () => {
     const volumeOnly = cli(['up', '--config', config]);
     expect(volumeOnly.stdout).toContain(`a volume named ${name} exists that docker-caching did not create; it is left alone`);
     expect(docker(host, ['volume', 'inspect', '--format', '{{json .Labels}}', name]).trim()).toBe('null');
+  });
+});
+
+describe('upstream credentials (credentials: true)', () => {
+  it('gives the container the docker login of the host it fetches from and no other; a changed login makes it again (volume kept) on the next up or pull, said in `up` and the status; the same login keeps it', async () => {
+    const registry = testRegistry();
+    const port = await freePort();
+    const home = tempDir();
+    const config = writeCacheConfig({ image, registries: { [registry]: { port, remote: `http://${origin}`, credentials: true } } }, home);
+    const dockerConfig = tempDir();
+    /** What `docker login` leaves in config.json: one entry per host. */
+    const loggedIn = (auths: Record<string, [user: string, password: string]>) => writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({
+      auths: Object.fromEntries(Object.entries(auths).map(([h, [user, password]]) => [h, { auth: Buffer.from(`${user}:${password}`).toString('base64') }])),
+    }));
+    const up = () => cli(['up', '--config', config], { DOCKER_CONFIG: dockerConfig });
+    const env = () => docker(host, ['container', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', cacheName(registry)]);
+    const id = () => docker(host, ['container', 'inspect', '--format', '{{.Id}}', cacheName(registry)]).trim();
+    /** Runs a shell command on the cache's volume (what it holds survives a container made again). */
+    const onVolume = (command: string) => docker(host, ['run', '--rm', '--network', 'none', '-v', `${cacheName(registry)}:/var/lib/registry`, '--entrypoint', 'sh', image, '-c', command]);
+
+    // Logins for other hosts, the cache's own registry name among them, never reach it.
+    loggedIn({ [registry]: ['me', 'pw-for-the-name'], 'elsewhere.example': ['me', 'pw-elsewhere'] });
+    expect(up().stdout).toBe(`${registry}: running at 127.0.0.1:${port}\n`);
+    expect(env()).not.toMatch(/REGISTRY_PROXY_(USERNAME|PASSWORD)=/);
+    const first = id();
+    onVolume('echo kept > /var/lib/registry/marker');
+
+    loggedIn({ [origin]: ['me', 'pw-one'] });
+    expect(up().stdout).toBe(`${registry}: running at 127.0.0.1:${port} (made again: you logged in to ${origin})\n`);
+    expect(env()).toContain('REGISTRY_PROXY_PASSWORD=pw-one');
+    const second = id();
+    expect(second).not.toBe(first);
+    expect(up().stdout).toBe(`${registry}: running at 127.0.0.1:${port}\n`);
+    expect(id()).toBe(second);
+
+    // The engine's manager: the login the running container holds is read back, so the same one keeps it.
+    const settings = () => configSchema.parse(parse(readFileSync(config, 'utf8'))).cache;
+    const engine = new EngineClient(() => parseUpstream(host));
+    const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json'), login: (h) => upstreamLogin(h, { env: { DOCKER_CONFIG: dockerConfig }, home }) });
+    try {
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
+      expect(id()).toBe(second);
+      loggedIn({ [origin]: ['me', 'pw-two'] });
+      const reason = `your docker login for ${origin} changed`;
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, recreated: reason });
+      expect(env()).toContain('REGISTRY_PROXY_PASSWORD=pw-two');
+      const status = await manager.status();
+      expect(status.registries).toEqual([expect.objectContaining({ registry, state: 'running', recreated: reason })]);
+      expect(JSON.stringify(status)).not.toContain('pw-');
+      expect(onVolume('cat /var/lib/registry/marker')).toBe('kept\n');
+      // Noticed without asking the engine again: the next pull with the same login finds it ready.
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
+      expect(JSON.stringify(inspectLabels('container', cacheName(registry)))).not.toContain('pw-');
+    } finally {
+      engine.close();
+    }
   });
 });
 

@@ -232,10 +232,11 @@ describe('an upstream that asks for a Bearer token (credentials: true)', () => {
   // The token server answers from this process: docker commands that reach it run asynchronously.
   const dockerAsync = async (dockerHost: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
     (await promisify(execFile)(DOCKER_CLIS[0], args, { env: { ...process.env, DOCKER_HOST: dockerHost, ...env }, maxBuffer: 64 * 1024 * 1024 })).stdout;
-  const loginDir = (registry: string, user: string, password: string) => {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-docker-config-'));
-    dirs.push(dir);
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }));
+  /** A docker config folder holding a login for `registry` (`docker login` writes the same), or none. */
+  const loginDir = (registry: string, user?: string, password?: string, dir = mkdtempSync(join(tmpdir(), 'dc-docker-config-'))) => {
+    if (!dirs.includes(dir)) dirs.push(dir);
+    const auths = user === undefined ? {} : { [registry]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths }));
     return dir;
   };
   /** Every file under `dir` (the folder serve keeps its config, record and log in) that holds `secret`. */
@@ -245,21 +246,35 @@ describe('an upstream that asks for a Bearer token (credentials: true)', () => {
       .map((f) => join(f.parentPath, f.name))
       .filter((path) => readFileSync(path).includes(secret));
 
-  it('the cache fetches with the user\'s login and serves with the upstream stopped; without it or with a wrong password the pull falls back to the client\'s own login with the reason; the password is in no log, entry or file', async () => {
-    const cachePassword = `cache-pw-${randomUUID()}`;
-    const clientPassword = `client-pw-${randomUUID()}`;
-    const tokens = await startTokenServer({ cacheuser: cachePassword, clientuser: clientPassword });
-    const upstream = await startRegistry({ port: await freePort(), token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle } });
-    registries.push(upstream);
+  /**
+   * A registry that asks for a token from a token server of this process (which reads `users`
+   * at each request), holding `NAME:1`, `:2` and `:3`, pushed with `clientuser`'s login.
+   */
+  async function privateUpstream(users: Record<string, string>, base: string) {
+    const tokens = await startTokenServer(users);
     try {
-      const client = loginDir(upstream.address, 'clientuser', clientPassword);
-      const name = unique('private');
+      const upstream = await startRegistry({ port: await freePort(), token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle } });
+      registries.push(upstream);
+      const client = loginDir(upstream.address, 'clientuser', users.clientuser);
+      const name = unique(base);
       const ref = (tag: string) => `${upstream.address}/library/${name}:${tag}`;
       for (const tag of ['1', '2', '3']) {
         importBusyboxImage(host, ref(tag), `${name}:${tag}`);
         await dockerAsync(host, ['push', ref(tag)], { DOCKER_CONFIG: client });
         docker(host, ['rmi', ref(tag)]);
       }
+      return { tokens, upstream, client, name, ref };
+    } catch (err) {
+      await tokens.stop();
+      throw err;
+    }
+  }
+
+  it('the cache fetches with the user\'s login and serves with the upstream stopped; without it or with a wrong password the pull falls back to the client\'s own login with the reason; the password is in no log, entry or file', async () => {
+    const cachePassword = `cache-pw-${randomUUID()}`;
+    const clientPassword = `client-pw-${randomUUID()}`;
+    const { tokens, upstream, client, name, ref } = await privateUpstream({ cacheuser: cachePassword, clientuser: clientPassword }, 'private');
+    try {
       // Without a login the upstream refuses: it really asks for a token.
       await expect(dockerAsync(host, ['pull', ref('1')], { DOCKER_CONFIG: loginDir('elsewhere.example', 'nobody', 'x') })).rejects.toThrow(/unauthorized|authentication required/i);
 
@@ -316,4 +331,82 @@ describe('an upstream that asks for a Bearer token (credentials: true)', () => {
       await tokens.stop();
     }
   });
+
+  it('a new docker login reaches the running cache on the next pull: a changed password, a logout, a first login make its container again (volume kept, the reason in the trace); an unchanged login keeps it', async () => {
+    const [firstPassword, secondPassword, clientPassword] = [`first-pw-${randomUUID()}`, `second-pw-${randomUUID()}`, `client-pw-${randomUUID()}`];
+    // The token server reads this record at each request: changing it is the password changing upstream.
+    const users: Record<string, string> = { cacheuser: firstPassword, clientuser: clientPassword };
+    const { tokens, upstream, client, name, ref } = await privateUpstream(users, 'rotated');
+    try {
+      const [port, debugPort] = [await freePort(), await freePort()];
+      const CACHE = cacheName(upstream.address);
+      caches.push(CACHE);
+      // serve's user's docker config, changed below as `docker login` and `docker logout` change it.
+      const serveLogin = loginDir(upstream.address, 'cacheuser', firstPassword);
+      const s = await serveWith(cacheConfigText({ image, registries: { [upstream.address]: { port, debugPort, remote: `http://${upstream.address}`, credentials: true } } }), { DOCKER_CONFIG: serveLogin });
+      const container = () => docker(host, ['container', 'inspect', '--format', '{{.Id}}', CACHE]).trim();
+      const env = () => docker(host, ['container', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', CACHE]);
+      let seen = 0;
+      /** Pulls through serve as the client; returns what the client saw and the pull's entry. */
+      const pull = async (tag: string) => {
+        const out = await dockerAsync(s.host, ['pull', ref(tag)], { DOCKER_CONFIG: client });
+        const entry = await s.waitForEntry((e) => e.route === 'pull' && e.seq > seen);
+        seen = entry.seq;
+        docker(host, ['rmi', ref(tag)]);
+        return { out, entry };
+      };
+      const viaCache = { registry: upstream.address, outcome: 'used' };
+
+      const first = await pull('1');
+      expect(first.entry.rewrite?.cache).toEqual({ ...viaCache, served: expect.objectContaining({ kind: 'miss' }) });
+      const made = container();
+      // The same login: the same container, nothing said.
+      const again = await pull('1');
+      expect(again.entry.rewrite?.cache).toEqual({ ...viaCache, served: { kind: 'hit' } });
+      expect(container()).toBe(made);
+
+      // A new password: the old one no longer works upstream; the user logs in again.
+      users.cacheuser = secondPassword;
+      loginDir(upstream.address, 'cacheuser', secondPassword, serveLogin);
+      const changed = await pull('2');
+      const reason = `your docker login for ${upstream.address} changed`;
+      expect(changed.out).toContain(`made the local cache for ${upstream.address} again: ${reason}`);
+      expect(changed.out).toContain(`from 127.0.0.1:${port}/library/${name}:2, fetched from upstream: 1 of 1 layer`);
+      expect(changed.entry.rewrite?.cache).toEqual({ ...viaCache, served: expect.objectContaining({ kind: 'miss' }), recreated: reason });
+      expect(formatLogLine(changed.entry, 'text')).toContain(`its container was made again: ${reason}`);
+      expect(tokens.requests).toContainEqual({ user: 'cacheuser', granted: true, scope: expect.stringContaining(`library/${name}:pull`) });
+      expect(container()).not.toBe(made);
+      expect(env()).toContain(`REGISTRY_PROXY_PASSWORD=${secondPassword}`);
+      expect(env()).not.toContain(firstPassword);
+      // The volume was kept: what was cached before the new login is served from the cache.
+      const kept = await pull('1');
+      expect(kept.entry.rewrite?.cache).toEqual({ ...viaCache, served: { kind: 'hit' } });
+
+      // docker logout: the container no longer holds the login.
+      loginDir(upstream.address, undefined, undefined, serveLogin);
+      const loggedOut = await pull('1');
+      // What the cache holds it still serves (Distribution falls back to its own tag when upstream refuses it).
+      expect(loggedOut.entry.rewrite?.cache).toEqual({ ...viaCache, served: { kind: 'hit' }, recreated: `you logged out of ${upstream.address}` });
+      expect(env()).not.toMatch(/REGISTRY_PROXY_(USERNAME|PASSWORD)=/);
+
+      // Logging in again, as for the first time: the next pull fetches with it.
+      loginDir(upstream.address, 'cacheuser', secondPassword, serveLogin);
+      const loggedIn = await pull('3');
+      expect(loggedIn.entry.rewrite?.cache).toEqual({ ...viaCache, served: expect.objectContaining({ kind: 'miss' }), recreated: `you logged in to ${upstream.address}` });
+      expect(env()).toContain(`REGISTRY_PROXY_PASSWORD=${secondPassword}`);
+
+      await s.stop();
+      // Never in serve's log, its entries, a file it wrote, or the container's labels.
+      const labels = docker(host, ['container', 'inspect', '--format', '{{json .Config.Labels}}', CACHE]);
+      for (const secret of [firstPassword, secondPassword]) {
+        expect(s.stdout() + s.stderr()).not.toContain(secret);
+        expect(JSON.stringify(s.entries)).not.toContain(secret);
+        expect(filesHolding(s.home, secret)).toEqual([]);
+        expect(labels).not.toContain(secret);
+      }
+      removeCaches(host, [CACHE]);
+    } finally {
+      await tokens.stop();
+    }
+  }, 600_000);
 });

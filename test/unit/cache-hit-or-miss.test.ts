@@ -96,6 +96,8 @@ describe('the words for it', () => {
     expect(cacheServedText({ kind: 'unknown', reason: '2 pulls overlapped' })).toBe('hit/miss unknown: 2 pulls overlapped');
     expect(cacheTraceText({ registry: 'docker.io', outcome: 'used' })).toBe('went through the local cache (docker.io)');
     expect(cacheTraceText({ registry: 'docker.io', outcome: 'unavailable', reason: 'port taken' })).toBe('not used: port taken');
+    expect(cacheTraceText({ registry: 'docker.io', outcome: 'used', served: { kind: 'hit' }, recreated: 'you logged out of registry-1.docker.io' }))
+      .toBe('served from cache; its container was made again: you logged out of registry-1.docker.io');
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cachedRegistries, cacheSchema } from '#shared/config/cache-schema';
-import { cacheName, containerSpec, evictionSpec, fingerprint, isOwn, ownLabels } from '../../main/engine/cache/cache-specs';
+import { cacheName, containerSpec, evictionSpec, fingerprint, isOwn, loginChange, loginHost, loginInEnv, ownLabels } from '../../main/engine/cache/cache-specs';
 import { nextEviction } from '../../main/engine/cache/eviction';
 import { composeFile } from '../../main/engine/cache/compose-file';
 
@@ -42,6 +42,28 @@ describe('cache container specs', () => {
     const spec = containerSpec(settings, { ...hub, credentials: true }, { username: 'me', password: 's3cret-pw' });
     expect((spec.Env as string[])).toEqual(expect.arrayContaining(['REGISTRY_PROXY_USERNAME=me', 'REGISTRY_PROXY_PASSWORD=s3cret-pw']));
     expect(JSON.stringify(spec.Labels)).not.toContain('s3cret-pw');
+  });
+
+  it('reads back the login a container was given from its environment, and says how the user\'s login differs, naming only the host', () => {
+    const given = containerSpec(settings, { ...hub, credentials: true }, { username: 'me', password: 'pw=with=equals' }).Env as string[];
+    expect(loginInEnv(given)).toEqual({ username: 'me', password: 'pw=with=equals' });
+    expect(loginInEnv(containerSpec(settings, hub).Env as string[])).toBeUndefined();
+    expect(loginInEnv(null)).toBeUndefined();
+    const me = { username: 'me', password: 'old-pw' };
+    expect(loginChange(me, { ...me }, 'registry-1.docker.io')).toBeUndefined();
+    expect(loginChange(undefined, undefined, 'registry-1.docker.io')).toBeUndefined();
+    expect(loginChange(me, { ...me, password: 'new-pw' }, 'registry-1.docker.io')).toBe('your docker login for registry-1.docker.io changed');
+    expect(loginChange(me, { ...me, username: 'you' }, 'registry-1.docker.io')).toBe('your docker login for registry-1.docker.io changed');
+    expect(loginChange(undefined, me, 'ghcr.io')).toBe('you logged in to ghcr.io');
+    expect(loginChange(me, undefined, 'ghcr.io')).toBe('you logged out of ghcr.io');
+    for (const text of [loginChange(me, { ...me, password: 'new-pw' }, 'h'), loginChange(me, undefined, 'h')]) expect(text).not.toMatch(/old-pw|new-pw|\bme\b/);
+  });
+
+  it('takes the login of the host a cache fetches from, which is where it is sent', () => {
+    expect(loginHost(hub)).toBe('registry-1.docker.io');
+    expect(loginHost({ remote: 'https://registry.corp:8443' })).toBe('registry.corp:8443');
+    expect(loginHost({ remote: 'https://mirror.gcr.io/' })).toBe('mirror.gcr.io');
+    expect(loginHost({ remote: 'http://127.0.0.1:5000' })).toBe('127.0.0.1:5000');
   });
 
   it('changes the fingerprint when a setting the container is made from changes', () => {

@@ -3,12 +3,16 @@
 // stopped, cleared, measured, and kept under `maxSize` by evicting the least recently pulled
 // repositories. Never touches a container or volume without our labels, whatever its name,
 // and never pulls its own image through a cache (its requests go to the engine directly).
+import { createHmac, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import type { CacheSettings, CachedRegistry } from '#shared/config/cache-schema';
 import { cachedRegistries, maxSizeBytes } from '#shared/config/cache-schema';
 import { nameString, parseNormalizedNamed } from '#shared/reference';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
-import { cacheAddress, cacheName, containerSpec, debugAddress, evictionSpec, fingerprint, isOwn, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin } from './cache-specs';
+import {
+  cacheAddress, cacheName, containerSpec, debugAddress, evictionSpec, fingerprint, isOwn, loginChange, loginHost, loginInEnv,
+  OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin,
+} from './cache-specs';
 import { nextEviction } from './eviction';
 import { UsageFile } from './usage-file';
 import { upstreamAnswers } from './upstream-probe';
@@ -16,17 +20,21 @@ import type { CacheRegistryStatus, CacheStatus } from '#shared/ipc';
 
 export type { CacheRegistryStatus, CacheStatus };
 
-export type EnsureResult = { ok: true; address: string } | { ok: false; reason: string };
+/** `recreated`: why its container was just made again (settings or the user's docker login changed). */
+export type EnsureResult = { ok: true; address: string; recreated?: string } | { ok: false; reason: string };
 /** A cache ready for one pull: until `release`, no eviction stops it. */
-export type Lease = { ok: true; address: string; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string };
+export type Lease = { ok: true; address: string; recreated?: string; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string };
 
 export interface CacheManagerOptions {
   engine: EngineClient;
   settings: () => CacheSettings;
   /** Where the record of pulls through the caches is kept (for least-recently-pulled eviction). */
   usagePath: string;
-  /** The user's docker login for a registry, for caches with `credentials: true`. */
-  login?: (registry: string) => Promise<UpstreamLogin | undefined>;
+  /**
+   * The user's docker login for a registry host, for caches with `credentials: true`; read again
+   * for every pull through such a cache, so a new `docker login` (or logout) reaches the next one.
+   */
+  login?: (host: string) => Promise<UpstreamLogin | undefined>;
   /** How long a failed start is remembered before a pull tries again. */
   retryAfterMs?: number;
   /** How long a starting container may take to listen. */
@@ -37,7 +45,7 @@ export interface CacheManagerOptions {
 interface ContainerInfo {
   Id: string;
   Name: string;
-  Config: { Labels: Record<string, string> | null };
+  Config: { Labels: Record<string, string> | null; Env: string[] | null };
   State: { Status: string; Running: boolean; Restarting: boolean; ExitCode: number; StartedAt: string };
 }
 
@@ -62,6 +70,13 @@ export class CacheManager {
    * Forgotten on a failed pull through it, on down, clear and eviction.
    */
   private readonly ready = new Map<string, string>();
+  /** Why each registry's container was last made again, while this manager runs (for the status). */
+  private readonly recreated = new Map<string, string>();
+  /**
+   * Keys the in-memory tag of a login (in `ready` and `failures`, so a changed login is noticed
+   * without asking the engine): random per run, so the tag says nothing of the password.
+   */
+  private readonly loginKey = randomBytes(32);
 
   constructor(private readonly opts: CacheManagerOptions) {
     this.usage = new UsageFile(opts.usagePath);
@@ -95,6 +110,7 @@ export class CacheManager {
         remote: entry.remote,
         ...(failure ? { error: failure.reason } : {}),
         ...(this.evicting.has(entry.registry) ? { evicting: this.evicting.get(entry.registry) } : {}),
+        ...(this.recreated.has(entry.registry) ? { recreated: this.recreated.get(entry.registry) } : {}),
       };
     });
     return {
@@ -107,7 +123,7 @@ export class CacheManager {
 
   /**
    * Makes the registry's cache ready to pull from: volume and container created if missing
-   * (or recreated when the settings changed), started, listening. A failure is remembered for
+   * (or made again, volume kept, when the settings or the user's docker login changed), started, listening. A failure is remembered for
    * a while, so pulls in that time fall back at once; `force` tries again anyway.
    */
   ensure(registry: string, { force = false } = {}): Promise<EnsureResult> {
@@ -153,24 +169,29 @@ export class CacheManager {
       }
       const settings = this.opts.settings();
       const print = fingerprint(settings, entry);
+      // The login as it is now: a changed one makes the state wanted differ from the one last seen.
+      const login = entry.credentials ? await this.opts.login?.(loginHost(entry)) : undefined;
+      const wanted = entry.credentials ? `${print}/${this.loginTag(login)}` : print;
       const failure = this.failures.get(registry);
-      if (!force && failure && failure.fingerprint === print && Date.now() - failure.at < (this.opts.retryAfterMs ?? 30_000)) {
+      if (!force && failure && failure.fingerprint === wanted && Date.now() - failure.at < (this.opts.retryAfterMs ?? 30_000)) {
         return { ok: false, reason: failure.reason };
       }
       try {
-        // Seen running with these settings, and its port still answers: no engine round trip.
-        if (force || this.ready.get(registry) !== print || !(await answers(entry.port))) {
+        let recreated: string | undefined;
+        // Seen running with these settings and this login, and its port still answers: no engine round trip.
+        if (force || this.ready.get(registry) !== wanted || !(await answers(entry.port))) {
           this.ready.delete(registry);
-          await this.start(settings, entry, print);
-          this.ready.set(registry, print);
+          recreated = await this.start(settings, entry, print, login);
+          this.ready.set(registry, wanted);
         }
-        if (this.failures.delete(registry)) this.opts.onChange?.();
+        if (recreated) this.recreated.set(registry, recreated);
+        if (this.failures.delete(registry) || recreated) this.opts.onChange?.();
         // Counted before the lock is let go, so an eviction that begins next waits for this pull.
         if (lease) this.inUse.set(registry, (this.inUse.get(registry) ?? 0) + 1);
-        return { ok: true, address: cacheAddress(entry) };
+        return { ok: true, address: cacheAddress(entry), ...(recreated ? { recreated } : {}) };
       } catch (err) {
         const reason = `the local cache for ${registry} cannot be used: ${(err as Error).message}`;
-        this.failures.set(registry, { reason, at: Date.now(), fingerprint: print });
+        this.failures.set(registry, { reason, at: Date.now(), fingerprint: wanted });
         this.opts.onChange?.();
         return { ok: false, reason };
       }
@@ -207,6 +228,7 @@ export class CacheManager {
       await this.locked(registry, async () => {
         this.failures.delete(registry);
         this.ready.delete(registry);
+        this.recreated.delete(registry);
         const container = await this.inspect(registry);
         if (container && isOwn(container.Config.Labels, registry)) {
           await this.removeContainer(container.Id);
@@ -329,32 +351,40 @@ export class CacheManager {
     return [...names];
   }
 
-  private async start(settings: CacheSettings, entry: CachedRegistry, print: string): Promise<void> {
+  /** Creates (or makes again) and starts the registry's container; says why when it was made again. */
+  private async start(settings: CacheSettings, entry: CachedRegistry, print: string, login: UpstreamLogin | undefined): Promise<string | undefined> {
     const { engine } = this.opts;
     let container = await this.inspect(entry.registry);
     if (container && !isOwn(container.Config.Labels, entry.registry)) {
       throw new CacheError(`a container named ${cacheName(entry.registry)} exists that docker-caching did not create; it is left alone (rename or remove it)`);
     }
-    if (container && container.Config.Labels?.[SPEC_LABEL] !== print) {
+    const recreated = container && outdated(container, entry, print, login);
+    if (container && recreated) {
+      // The volume stays: what the cache holds survives.
       await this.removeContainer(container.Id);
       container = undefined;
     }
     if (!container) {
       await this.ensureImage(settings.image);
       await this.ensureVolume(entry.registry);
-      const login = entry.credentials ? await this.opts.login?.(entry.registry) : undefined;
       const res = await engine.call('POST', `/containers/create?name=${encodeURIComponent(cacheName(entry.registry))}`, jsonBody(containerSpec(settings, entry, login)));
       if (res.status !== 201) throw new CacheError(`cannot create its container: ${dockerErrorMessage(res.text)}`);
       container = await this.inspect(entry.registry);
       if (!container) throw new CacheError('its container vanished right after it was created');
     }
-    if (container.State.Running && !container.State.Restarting) return;
+    if (container.State.Running && !container.State.Restarting) return recreated;
     const started = await engine.call('POST', `/containers/${container.Id}/start`);
     if (started.status !== 204 && started.status !== 304) {
       await this.stopQuietly(container.Id);
       throw new CacheError(`its container does not start: ${dockerErrorMessage(started.text)}`);
     }
     await this.waitListening(container.Id, entry.port);
+    return recreated;
+  }
+
+  /** A tag of the login that only this run can make (HMAC with a random key); 'none' without one. */
+  private loginTag(login: UpstreamLogin | undefined): string {
+    return login ? createHmac('sha256', this.loginKey).update(JSON.stringify([login.username, login.password])).digest('base64') : 'none';
   }
 
   // Distribution says "listening on ADDRESS" once it serves; a fatal start (a taken port) exits.
@@ -496,6 +526,16 @@ export class CacheManager {
     this.locks.set(registry, next);
     return next;
   }
+}
+
+/**
+ * Why a container of ours no longer fits, or undefined: its settings changed (the label), or
+ * the user's docker login is not the one it was given (read back from its environment, so no
+ * label or file ever holds the password or anything made from it).
+ */
+function outdated(container: ContainerInfo, entry: CachedRegistry, print: string, login: UpstreamLogin | undefined): string | undefined {
+  if (container.Config.Labels?.[SPEC_LABEL] !== print) return 'its settings changed';
+  return entry.credentials ? loginChange(loginInEnv(container.Config.Env), login, loginHost(entry)) : undefined;
 }
 
 /** Whether something accepts connections at 127.0.0.1:port here. */

@@ -49,6 +49,35 @@ export interface UpstreamLogin {
   password: string;
 }
 
+const USERNAME_VAR = 'REGISTRY_PROXY_USERNAME=';
+const PASSWORD_VAR = 'REGISTRY_PROXY_PASSWORD=';
+
+/**
+ * The host whose docker login a cache with `credentials: true` is given: the host it fetches
+ * from (its `remote`), so a login only ever goes to the registry it was made for.
+ */
+export function loginHost(entry: Pick<CachedRegistry, 'remote'>): string {
+  return new URL(entry.remote).host;
+}
+
+/** The upstream login a container was made with, read back from its environment (`Config.Env`). */
+export function loginInEnv(env: readonly string[] | null | undefined): UpstreamLogin | undefined {
+  const username = env?.find((v) => v.startsWith(USERNAME_VAR))?.slice(USERNAME_VAR.length);
+  const password = env?.find((v) => v.startsWith(PASSWORD_VAR))?.slice(PASSWORD_VAR.length);
+  return username !== undefined && password !== undefined ? { username, password } : undefined;
+}
+
+/**
+ * Why a container given `before` must be made again for the user's login now (`after`), or
+ * undefined when they are the same. Names the host, never the user or the password.
+ */
+export function loginChange(before: UpstreamLogin | undefined, after: UpstreamLogin | undefined, host: string): string | undefined {
+  if (before?.username === after?.username && before?.password === after?.password) return undefined;
+  if (!before) return `you logged in to ${host}`;
+  if (!after) return `you logged out of ${host}`;
+  return `your docker login for ${host} changed`;
+}
+
 type Settings = Pick<CacheSettings, 'image' | 'network' | 'ttl'>;
 
 /** The `POST /volumes/create` body. */
@@ -72,7 +101,7 @@ export function containerSpec(settings: Settings, entry: CachedRegistry, login?:
     // Distribution 3 reads the TTL here; 2.8 ignores the variable and keeps its own 168h.
     `REGISTRY_PROXY_TTL=${settings.ttl}`,
     'REGISTRY_STORAGE_DELETE_ENABLED=true',
-    ...(login ? [`REGISTRY_PROXY_USERNAME=${login.username}`, `REGISTRY_PROXY_PASSWORD=${login.password}`] : []),
+    ...(login ? [`${USERNAME_VAR}${login.username}`, `${PASSWORD_VAR}${login.password}`] : []),
   ];
   const binding = {
     [`${CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(entry.port) }],

@@ -76,7 +76,7 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
     engine: opts.engine,
     settings: () => opts.config().cache,
     usagePath: cacheUsagePath(opts.configPath),
-    login: (registry) => upstreamLogin(registry, { env: opts.env, home: opts.home }),
+    login: (host) => upstreamLogin(host, { env: opts.env, home: opts.home }),
     onChange: () => void refresh(),
   });
 

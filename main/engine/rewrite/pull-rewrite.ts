@@ -22,9 +22,10 @@ import { PullSecrets, redactTarget } from '../log/redact';
 export interface PullCaches {
   /**
    * Makes the registry's cache ready (lazily created and started), or says why it cannot be
-   * used; `release` once the candidate's pull is over (an eviction waits for it).
+   * used; `release` once the candidate's pull is over (an eviction waits for it). `recreated`:
+   * why its container was made again first (its settings or the user's docker login changed).
    */
-  ensure(registry: string): Promise<{ ok: true; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string }>;
+  ensure(registry: string): Promise<{ ok: true; recreated?: string; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string }>;
   /** Whether the cache's upstream registry answers at all (asked while the cache serves a pull). */
   upstreamReachable(registry: string): Promise<boolean>;
   /**
@@ -178,6 +179,7 @@ async function runCandidates(
     let upstreamReachable: Promise<boolean> | undefined;
     let release: ((outcome?: { failed: boolean }) => void) | undefined;
     let watching: Promise<CachePullWatch> | undefined;
+    let recreated: string | undefined;
     if (candidate.cache !== undefined && opts.caches) {
       const ready = await opts.caches.ensure(candidate.cache);
       if (!ready.ok) {
@@ -190,6 +192,8 @@ async function runCandidates(
         continue;
       }
       release = ready.release;
+      recreated = ready.recreated;
+      if (recreated) await run.stream.send(status(`made the local cache for ${candidate.cache} again: ${recreated}`));
       stepDone(run, 'cache ready');
       const began = performance.now();
       // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
@@ -224,7 +228,7 @@ async function runCandidates(
     if (result.kind === 'failed') {
       attempt.outcome = 'failed';
       attempt.reason = result.failure.reason;
-      if (candidate.cache !== undefined) trace.cache = { registry: candidate.cache, outcome: 'failed', reason: result.failure.reason };
+      if (candidate.cache !== undefined) trace.cache = { registry: candidate.cache, outcome: 'failed', reason: result.failure.reason, ...(recreated ? { recreated } : {}) };
       failures.push(result.failure);
       await run.stream.send(status(`${candidate.text} failed: ${result.failure.reason}`));
       ctx.updated();
@@ -232,7 +236,7 @@ async function runCandidates(
     }
     attempt.outcome = 'ok';
     // Any candidate before this one (failed, skipped or unavailable) makes a pull of the original a fallback.
-    return pulled(run, candidate, candidate.ref, result, trace.candidates.length > 1, { upstreamReachable, watch });
+    return pulled(run, candidate, candidate.ref, result, trace.candidates.length > 1, { upstreamReachable, watch, recreated });
   }
   await nothingPulled(run, failures);
 }
@@ -347,6 +351,7 @@ async function abandoned(run: PullRun, attempt: CandidateAttempt): Promise<void>
 interface CacheWatch {
   upstreamReachable?: Promise<boolean>;
   watch?: CachePullWatch;
+  recreated?: string;
 }
 
 /** A candidate was pulled: name it as the original (a mirror pull), say where it came from, end the stream. */
@@ -374,7 +379,7 @@ async function pulled(
   if (candidate.cache !== undefined) {
     // Asked since the pull began; only the last line waits for it.
     const offline = cache.upstreamReachable ? !(await cache.upstreamReachable) : false;
-    trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}) };
+    trace.cache = { registry: candidate.cache, outcome: 'used', ...(offline ? { upstreamUnreachable: true } : {}), ...(cache.recreated ? { recreated: cache.recreated } : {}) };
     told = await tellServed(served, offline);
     if (told) trace.cache.served = told;
     servedNote = told ? `, ${cacheServedText(told, offline)}` : ', through the local cache';
