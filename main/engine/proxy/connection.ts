@@ -105,6 +105,8 @@ export class ProxyConnection {
   private readonly holds = new Set<'engine' | 'held'>();
   /** While a read is being split: the slices to forward, written after it. */
   private outbox: Buffer[] | null = null;
+  /** The array the outbox reuses, emptied after each read: a fresh one per read was garbage on every request. */
+  private readonly outboxParts: Buffer[] = [];
   /** Made when an interceptor first runs: most connections never need one. */
   private abort: AbortController | null = null;
   private closeGracefully = false;
@@ -301,7 +303,7 @@ export class ProxyConnection {
   private readRequests(buf: Buffer): void {
     // What the reader forwards is gathered, then written at once: usually it is the whole
     // read, which then leaves in one write instead of one per head and body slice.
-    const outbox: Buffer[] = (this.outbox = []);
+    const outbox = (this.outbox = this.outboxParts);
     let failure: unknown = null;
     try {
       this.requests.feed(buf);
@@ -313,6 +315,7 @@ export class ProxyConnection {
     for (const part of outbox) forwarded += part.length;
     if (forwarded === buf.length && !this.requests.replayed) this.writeUpstream(buf);
     else for (const part of outbox) this.writeUpstream(part);
+    emptyOutbox(outbox);
     if (failure) throw failure;
     if (this.requests.heldBytes > MAX_HELD_BYTES) this.hold('held');
   }
@@ -320,7 +323,7 @@ export class ProxyConnection {
   private resumeRequests(): void {
     if (this.state !== 'head') return;
     this.release('held');
-    const outbox: Buffer[] = (this.outbox = []);
+    const outbox = (this.outbox = this.outboxParts);
     let failure: unknown = null;
     try {
       this.requests.resume();
@@ -329,6 +332,7 @@ export class ProxyConnection {
     }
     this.outbox = null;
     for (const part of outbox) this.writeUpstream(part);
+    emptyOutbox(outbox);
     if (failure) throw failure;
     // A FIN that came while the requests waited is handled where reading stopped now.
     if (this.clientEnded) this.onClientEnd();
@@ -794,6 +798,11 @@ export class ProxyConnection {
     }
     this.enter('head');
   }
+}
+
+/** Empties the reused outbox, keeping its storage (setting its length to 0 would free it, and is slower). */
+function emptyOutbox(outbox: Buffer[]): void {
+  while (outbox.length > 0) outbox.pop();
 }
 
 /**

@@ -211,9 +211,12 @@ function validHost(host: string): boolean {
   return true;
 }
 
+const HTTP11 = { major: 1, minor: 1 } as const;
+const HTTP10 = { major: 1, minor: 0 } as const;
+
 function parseVersion(v: string): { major: number; minor: number } | null {
-  if (v === 'HTTP/1.1') return { major: 1, minor: 1 };
-  if (v === 'HTTP/1.0') return { major: 1, minor: 0 };
+  if (v === 'HTTP/1.1') return HTTP11;
+  if (v === 'HTTP/1.0') return HTTP10;
   if (v.length !== 8 || !v.startsWith('HTTP/') || v[6] !== '.') return null;
   const major = v.charCodeAt(5) - 48;
   const minor = v.charCodeAt(7) - 48;
@@ -272,15 +275,16 @@ function requestTarget(method: string, raw: string): string {
   return (rest || '/') + query;
 }
 
+/** url.getScheme: letters, then letters, digits, `+`, `-` or `.`, up to a `:`. */
 function schemeOf(raw: string): string | null {
   for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (/[a-zA-Z]/.test(c)) continue;
-    if (/[0-9+\-.]/.test(c)) {
+    const c = raw.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) continue;
+    if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) {
       if (i === 0) return null;
       continue;
     }
-    if (c === ':') {
+    if (c === 58) {
       if (i === 0) throw bad('missing protocol scheme');
       return raw.slice(0, i);
     }
