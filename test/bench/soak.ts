@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DOCKER_CLIS, docker, importBusyboxImage, removeFolder, startDockerd, startRegistry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
+import { POOL_IDLE_MS } from '../../main/engine/upstream/engine-client';
 import { freePort } from '../harness/cache-fixture';
 
 const RSS_GROWTH_LIMIT = 0.1;
@@ -308,15 +309,24 @@ function pages(pid: number): Pages {
 // compare like with like; the per-minute lines show the figures under load.
 const QUIET_MS = 6_000;
 
-/** Figures at a quiet moment: the FD count has settled (closed connections are gone), V8 saw no allocation for QUIET_MS, and GC ran. */
+/**
+ * How long the FD count must hold still. Every 15 s serve checks the engine and the caches
+ * (a few requests at once through its engine client), whose pooled connections close after
+ * POOL_IDLE_MS idle: a count taken within that window of such a check counted them, which
+ * failed two 30-minute soaks (22 -> 25 FDs) with nothing leaked.
+ */
+const FDS_STILL_MS = POOL_IDLE_MS + 1_000;
+
+/** Figures at a quiet moment: the FD count has held still for FDS_STILL_MS (closed and idle pooled connections are gone), V8 saw no allocation for QUIET_MS, and GC ran. */
 async function measure(serve: Serve): Promise<Figures> {
   const quietUntil = Date.now() + QUIET_MS;
   let fds = fdCount(serve.child.pid!);
-  for (let i = 0; i < 40; i++) {
+  let stillSince = Date.now();
+  const giveUpAt = Date.now() + 60_000;
+  while (Date.now() - stillSince < FDS_STILL_MS && Date.now() < giveUpAt) {
     await sleep(250);
     const now = fdCount(serve.child.pid!);
-    if (now === fds && i >= 3) break;
-    fds = now;
+    if (now !== fds) [fds, stillSince] = [now, Date.now()];
   }
   await sleep(Math.max(0, quietUntil - Date.now()));
   return snapshot(serve, 'measure');
