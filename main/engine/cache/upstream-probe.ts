@@ -5,9 +5,10 @@
 // Never reads a body, never retries, never takes longer than its timeout.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { POOL_IDLE_MS } from '../upstream/engine-client';
 
-// An idle connection is closed after a while: pulls come in bursts, a probe costs little.
-const agents = { http: new HttpAgent({ keepAlive: true, timeout: 4_000 }), https: new HttpsAgent({ keepAlive: true, timeout: 4_000 }) };
+// An idle connection is closed as the engine client's are: pulls come in bursts, a probe costs little.
+const agents = { http: new HttpAgent({ keepAlive: true, timeout: POOL_IDLE_MS }), https: new HttpsAgent({ keepAlive: true, timeout: POOL_IDLE_MS }) };
 
 export function upstreamAnswers(remote: string, timeoutMs: number): Promise<boolean> {
   let url: URL;

@@ -5,7 +5,7 @@
 import type { Config } from '#shared/config/schema';
 import { parseNormalizedNamed, referenceString, type Reference } from '#shared/reference';
 import { planPull } from '#shared/rules/plan';
-import type { EngineClient } from '../upstream/engine-client';
+import { imagePresent } from './engine-images';
 import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedRequest } from '../proxy/proxy';
 
 export function createDigestLookup(opts: { config: () => Config }): Interceptor {
@@ -44,13 +44,13 @@ async function mirrorWithDigest(image: string, req: InterceptedRequest, ctx: Int
   }
   if (!ref.digest) return null;
   const prefix = req.route.apiVersion ? `/v${req.route.apiVersion}` : '';
-  if (await present(ctx.engine, prefix, image)) return null;
+  if (await imagePresent(ctx.engine, prefix, image)) return null;
   const plan = planPull({ domain: ref.domain, path: ref.path, digest: ref.digest }, config);
   if (plan.kind !== 'mirror') return null;
   for (const candidate of plan.candidates) {
     if (candidate.kind !== 'mirror' || candidate.ref === null) continue;
     const mirrorRef = referenceString(candidate.ref);
-    if (await present(ctx.engine, prefix, mirrorRef)) {
+    if (await imagePresent(ctx.engine, prefix, mirrorRef)) {
       req.entry.rewrite = {
         original: referenceString(ref), action: 'pass', candidates: [], retag: [], untag: [], mappedTo: mirrorRef,
         rule: { index: plan.match.index, from: plan.match.rule.from, name: plan.match.rule.name, ...(plan.match.cache ? { cache: plan.match.cache } : {}) },
@@ -60,9 +60,4 @@ async function mirrorWithDigest(image: string, req: InterceptedRequest, ctx: Int
     }
   }
   return null;
-}
-
-async function present(engine: EngineClient, prefix: string, ref: string): Promise<boolean> {
-  const res = await engine.call('GET', `${prefix}/images/${ref}/json`);
-  return res.status === 200;
 }

@@ -15,6 +15,7 @@ import type { InterceptContext, InterceptOutcome, Interceptor, InterceptedReques
 import { ProgressReader, type ProgressMessage, type PullFacts } from './pull-progress';
 import type { CachePullWatch } from '../cache/pull-watch';
 import { SerialByKey } from './serial-by-key';
+import { imagePresent } from './engine-images';
 import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
 import { PullSecrets, redactTarget } from '../log/redact';
 
@@ -296,16 +297,10 @@ async function mirrorTagsBefore(run: PullRun, candidate: PlannedCandidate, ref: 
   if (candidate.kind !== 'mirror' || !plan.retag || pull.ref.digest || (plan.keepMirrorTag && !pull.allTags)) return new Set();
   const began = performance.now();
   const prefix = versionPrefix(req);
-  const tags = pull.allTags ? await mirrorTags(engine, prefix, ref) : await hasTag(engine, prefix, ref);
+  const tag = ref.tag ?? 'latest';
+  const tags = pull.allTags ? await mirrorTags(engine, prefix, ref) : (await imagePresent(engine, prefix, `${nameString(ref)}:${tag}`)) ? [tag] : [];
   stepDone(run, 'tags listed', began);
   return new Set(tags);
-}
-
-/** `[tag]` when the engine has the mirror's reference with the pull's tag, else none. */
-async function hasTag(engine: EngineClient, prefix: string, mirror: Reference): Promise<string[]> {
-  const tag = mirror.tag ?? 'latest';
-  const res = await engine.call('GET', `${prefix}/images/${nameString(mirror)}:${tag}/json`);
-  return res.status === 200 ? [tag] : [];
 }
 
 /**
