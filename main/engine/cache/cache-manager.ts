@@ -21,9 +21,13 @@ import type { CacheRegistryStatus, CacheStatus } from '#shared/ipc';
 export type { CacheRegistryStatus, CacheStatus };
 
 /** `recreated`: why its container was just made again (settings or the user's docker login changed). */
-export type EnsureResult = { ok: true; address: string; recreated?: string } | { ok: false; reason: string };
+/**
+ * `started`: the container was looked at again and started if it had to be, so anything read
+ * from the registry before may be from before it ran.
+ */
+export type EnsureResult = { ok: true; address: string; recreated?: string; started?: true } | { ok: false; reason: string };
 /** A cache ready for one pull: until `release`, no eviction stops it. */
-export type Lease = { ok: true; address: string; recreated?: string; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string };
+export type Lease = { ok: true; address: string; recreated?: string; started?: true; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string };
 
 export interface CacheManagerOptions {
   engine: EngineClient;
@@ -178,9 +182,11 @@ export class CacheManager {
       }
       try {
         let recreated: string | undefined;
+        let started = false;
         // Seen running with these settings and this login, and its port still answers: no engine round trip.
         if (force || this.ready.get(registry) !== wanted || !(await answers(entry.port))) {
           this.ready.delete(registry);
+          started = true;
           recreated = await this.start(settings, entry, print, login);
           this.ready.set(registry, wanted);
         }
@@ -188,7 +194,7 @@ export class CacheManager {
         if (this.failures.delete(registry) || recreated) this.opts.onChange?.();
         // Counted before the lock is let go, so an eviction that begins next waits for this pull.
         if (lease) this.inUse.set(registry, (this.inUse.get(registry) ?? 0) + 1);
-        return { ok: true, address: cacheAddress(entry), ...(recreated ? { recreated } : {}) };
+        return { ok: true, address: cacheAddress(entry), ...(recreated ? { recreated } : {}), ...(started ? { started: true as const } : {}) };
       } catch (err) {
         const reason = `the local cache for ${registry} cannot be used: ${(err as Error).message}`;
         this.failures.set(registry, { reason, at: Date.now(), fingerprint: wanted });
