@@ -4,9 +4,12 @@ import { parseArgs } from 'node:util';
 import { serve } from './serve';
 import { resolveCommand } from './resolve';
 import { cacheCommand } from './cache';
+import { LOG_CHOICES, type LogChoice } from './log-choice';
+
+const isLogChoice = (value: string): value is LogChoice => (LOG_CHOICES as readonly string[]).includes(value);
 
 const USAGE = `usage:
-  docker-caching serve [--config FILE] [--listen PATH] [--upstream URL] [--log-format text|json] [--group NAME]
+  docker-caching serve [--config FILE] [--listen PATH] [--upstream URL] [--log actions|all] [--log-format text|json] [--group NAME]
   docker-caching resolve [--config FILE] [--json] [--] REF
   docker-caching cache status|up|down|clear|compose [REGISTRY] [--config FILE] [--upstream URL] [--json]
   docker-caching --help | --version`;
@@ -21,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
           config: { type: 'string' },
           listen: { type: 'string' },
           upstream: { type: 'string' },
+          log: { type: 'string', default: 'actions' },
           'log-format': { type: 'string', default: 'text' },
           group: { type: 'string' },
         },
@@ -28,7 +32,9 @@ async function main(argv: string[]): Promise<number> {
       });
       const logFormat = values['log-format'];
       if (logFormat !== 'text' && logFormat !== 'json') throw new Error(`--log-format must be text or json, not "${logFormat}"`);
-      await serve({ config: values.config, listen: values.listen, upstream: values.upstream, logFormat, group: values.group });
+      const log = values.log;
+      if (!isLogChoice(log)) throw new Error(`--log must be ${LOG_CHOICES.join(' or ')}, not "${log}"`);
+      await serve({ config: values.config, listen: values.listen, upstream: values.upstream, log, logFormat, group: values.group });
       return 0;
     }
     case 'resolve':

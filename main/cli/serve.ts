@@ -1,15 +1,17 @@
 // `docker-caching serve`: runs the engine headless in the foreground, prints one line per
-// finished request, and on SIGINT/SIGTERM closes its connections, removes its socket and
-// exits 0 within 5 s.
+// finished request it acted on or that failed (every request with `--log all`), and on
+// SIGINT/SIGTERM closes its connections, removes its socket and exits 0 within 5 s.
 import { startEngine } from '../engine/start';
 import type { LogFormat } from './log-line';
 import { LogPrinter } from './log-printer';
+import { isAction, type LogChoice } from './log-choice';
 import { endpointFor } from '../engine/upstream/docker-context';
 
 export interface ServeOptions {
   config?: string;
   listen?: string;
   upstream?: string;
+  log: LogChoice;
   logFormat: LogFormat;
   group?: string;
 }
@@ -29,8 +31,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const engine = await startEngine({ configPath: opts.config, listen: opts.listen, upstream: opts.upstream, group: opts.group, logCapacity: LOG_CAPACITY });
   // Finished entries are printed off the data path, together and a slice at a time.
   const printer = new LogPrinter(opts.logFormat, (text) => process.stdout.write(text));
+  const all = opts.log === 'all';
   engine.logs.subscribe((entry, kind) => {
-    if (kind === 'end') printer.add(entry);
+    if (kind === 'end' && (all || isAction(entry))) printer.add(entry);
   });
   engine.config.onChange((state) => {
     if (state.error) {

@@ -17,6 +17,8 @@ import { cacheConfigText, freePort, registryImage } from '../harness/cache-fixtu
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LAYER_MB = 32;
 
+const PAUSE_MS = 500;
+const pause = () => new Promise((r) => setTimeout(r, PAUSE_MS));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Pushes a fresh image of one random ~32 MB layer as `registry/library/name:1`. */
@@ -89,7 +91,7 @@ export async function cacheBench(): Promise<string> {
       const home = mkdtempSync(join(tmpdir(), 'dc-cache-bench-home-'));
       homes.push(home);
       writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, enabled, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
-      const s = await startServe({ upstream: dockerd.host, home, quiet });
+      const s = await startServe({ upstream: dockerd.host, home, quiet, log: 'default' });
       started.unshift(s);
       return s;
     };
@@ -102,24 +104,36 @@ export async function cacheBench(): Promise<string> {
     publish(dockerd.host, local.address, 'warm');
     timedPull(serve.host, 'warm:1');
     for (let round = 0; round < ROUNDS; round++) {
-      rows['warm cache pull vs local registry (s)']![0].push(timedPull(serve.host, 'warm:1'));
-      rows['warm cache pull vs local registry (s)']![1].push(timedPull(dockerd.host, `${local.address}/library/warm:1`));
-      rows['warm pull from the cache port, no proxy, vs local registry (s)']![0].push(timedPull(dockerd.host, `127.0.0.1:${port}/library/warm:1`));
-      rows['warm pull from the cache port, no proxy, vs local registry (s)']![1].push(timedPull(dockerd.host, `${local.address}/library/warm:1`));
+      // Each pair is timed in turn, the one timed first alternating from round to round, and
+      // each pull after the same short pause: the first pull after other work (the pings, the
+      // publishing) is the slower one, and serve's bookkeeping after a miss (the cache's size
+      // read from the engine) ends within the pause instead of beside the next timed pull.
+      const pair = async (row: string, through: () => number, without: () => number) => {
+        const [first, second] = round % 2 === 0 ? [0, 1] : [1, 0];
+        const runs = [through, without];
+        const times: number[] = [];
+        await pause();
+        times[first] = runs[first]!();
+        await pause();
+        times[second] = runs[second]!();
+        rows[row]![0].push(times[0]!);
+        rows[row]![1].push(times[1]!);
+      };
+      await pair('warm cache pull vs local registry (s)', () => timedPull(serve.host, 'warm:1'), () => timedPull(dockerd.host, `${local.address}/library/warm:1`));
+      await pair('warm pull from the cache port, no proxy, vs local registry (s)', () => timedPull(dockerd.host, `127.0.0.1:${port}/library/warm:1`), () => timedPull(dockerd.host, `${local.address}/library/warm:1`));
       // Cold: images of the same size, one new to the cache, one pulled from the upstream directly.
-      // The pull through serve goes last: serve's bookkeeping after a miss (the cache's size read
-      // from the engine) then runs beside the untimed publishing, not beside a timed pull.
       publish(dockerd.host, upstream.address, `cold${round}`);
       publish(dockerd.host, upstream.address, `direct${round}`);
-      rows['cold pull via cache vs upstream direct (s)']![1].push(timedPull(dockerd.host, `${upstream.address}/library/direct${round}:1`));
-      rows['cold pull via cache vs upstream direct (s)']![0].push(timedPull(serve.host, `cold${round}:1`));
+      await pair('cold pull via cache vs upstream direct (s)', () => timedPull(serve.host, `cold${round}:1`), () => timedPull(dockerd.host, `${upstream.address}/library/direct${round}:1`));
       coldPulls.push(`docker.io/library/cold${round}:1`);
       publish(dockerd.host, upstream.address, `bare${round}`);
       publish(dockerd.host, upstream.address, `baredirect${round}`);
-      rows['cold pull from the cache port, no proxy, vs upstream direct (s)']![0].push(timedPull(dockerd.host, `127.0.0.1:${port}/library/bare${round}:1`));
-      rows['cold pull from the cache port, no proxy, vs upstream direct (s)']![1].push(timedPull(dockerd.host, `${upstream.address}/library/baredirect${round}:1`));
-      rows['/_ping p50 µs, cache on vs off']![0].push(await pingP50(servePing.socket));
-      rows['/_ping p50 µs, cache on vs off']![1].push(await pingP50(serveOff.socket));
+      await pair('cold pull from the cache port, no proxy, vs upstream direct (s)', () => timedPull(dockerd.host, `127.0.0.1:${port}/library/bare${round}:1`), () => timedPull(dockerd.host, `${upstream.address}/library/baredirect${round}:1`));
+      const pings = round % 2 === 0 ? [servePing, serveOff] : [serveOff, servePing];
+      const p50s = new Map<Serve, number>();
+      for (const s of pings) p50s.set(s, await pingP50(s.socket));
+      rows['/_ping p50 µs, cache on vs off']![0].push(p50s.get(servePing)!);
+      rows['/_ping p50 µs, cache on vs off']![1].push(p50s.get(serveOff)!);
       process.stderr.write(`cache round ${round + 1}/${ROUNDS} done\n`);
     }
     const warmPulls = await tracedPulls(serve, (e) => e.rewrite?.original === 'docker.io/library/warm:1' && e.rewrite.cache?.served?.kind === 'hit', ROUNDS);

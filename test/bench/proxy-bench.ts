@@ -1,5 +1,6 @@
 // `npm run bench`: the same workloads against the engine directly and through `serve`,
-// interleaved round by round, printing medians and ratios (target / direct).
+// interleaved round by round (latency in many short turns), printing percentiles, medians and
+// ratios (target / direct).
 // A benchmark, not a test: it asserts nothing and is not part of `npm test`.
 import { connect, type Socket } from 'node:net';
 import { execFileSync, spawn } from 'node:child_process';
@@ -13,6 +14,8 @@ import { cacheBench } from './cache-bench';
 import { RAW_PIPE } from './references';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Rounds of the latency rows, each a short turn of every target: see `main`. */
+const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 10);
 /** The dist/cli.js of another build, measured beside this one as "serve (compared build)". */
 const COMPARE_CLI = process.env.BENCH_COMPARE_CLI;
 /** `BENCH_ONLY=get,load`: only the workloads whose names contain one of these (and none of the one-off figures after the table). */
@@ -76,7 +79,8 @@ class KeepAliveClient {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-async function latency(path: string, url: string, n: number) {
+/** µs of each of `n` requests on one keep-alive connection, after 50 untimed ones. */
+async function latency(path: string, url: string, n: number): Promise<number[]> {
   const c = await KeepAliveClient.open(path);
   for (let i = 0; i < 50; i++) await c.get(url);
   const times: number[] = [];
@@ -86,7 +90,7 @@ async function latency(path: string, url: string, n: number) {
     times.push(Number(process.hrtime.bigint() - t) / 1000);
   }
   c.close();
-  return { p50: pct(times, 0.5), p99: pct(times, 0.99) };
+  return times;
 }
 
 async function throughput(path: string, conns: number, ms: number) {
@@ -153,8 +157,10 @@ function rssMiB(pid: number): number {
 
 async function main() {
   const dockerd = await startDockerd([]);
-  const serve = await startServe({ upstream: dockerd.host, quiet: true });
-  const compared = COMPARE_CLI ? await startServe({ upstream: dockerd.host, quiet: true, cli: COMPARE_CLI }) : null;
+  // serve as users run it (it prints pulls and failures), and printing a line for every request.
+  const serve = await startServe({ upstream: dockerd.host, quiet: true, log: 'default' });
+  const serveLogAll = await startServe({ upstream: dockerd.host, quiet: true, log: 'all' });
+  const compared = COMPARE_CLI ? await startServe({ upstream: dockerd.host, quiet: true, cli: COMPARE_CLI, log: 'default' }) : null;
   // For scale: what a bare byte pipe costs on this machine (no parsing, no logging), in Node
   // and, when installed, socat. They bound what any proxy of this design can reach here.
   const refDir = mkdtempSync(join(tmpdir(), 'dc-bench-ref-'));
@@ -164,7 +170,9 @@ async function main() {
   ];
   if (references.length === 1) console.log('socat is not installed (apt-get install socat): the socat reference column is missing from this run');
   await new Promise((r) => setTimeout(r, 500));
-  const targets: Record<string, string> = { direct: dockerd.socket, serve: serve.socket, 'node pipe': join(refDir, 'node-pipe.sock') };
+  const targets: Record<string, string> = { direct: dockerd.socket, serve: serve.socket, 'serve --log all': serveLogAll.socket, 'node pipe': join(refDir, 'node-pipe.sock') };
+  // Printing lines costs CPU per request, not per byte: the 100 MB streams skip that target.
+  const perRequestOnly = new Set(['serve --log all']);
   if (references.length > 1) targets.socat = join(refDir, 'socat.sock');
   if (compared) targets['serve (compared build)'] = compared.socket;
   // A ~100 MB image for the stream workloads (and its 100 MB tar), removed at the end.
@@ -177,30 +185,52 @@ async function main() {
     execFileSync('sh', ['-c', `docker save bench/big:1 > ${dir}/big.tar`], { env: { ...process.env, DOCKER_HOST: dockerd.host } });
     importBusyboxImage(dockerd.host, 'bench/busybox:1');
 
-    const results: Record<string, Record<string, number[]>> = Object.fromEntries(Object.keys(targets).map((t) => [t, {}]));
-    const add = (target: string, metric: string, v: number) => (results[target]![metric] ??= []).push(v);
     const wanted = (workload: string) => !ONLY || ONLY.some((part) => workload.includes(part));
+    // The machine's speed moves from minute to minute (a quiet VM's wake-up cost most of all),
+    // so the latency rows are taken in many short turns, every target in each round and the
+    // order rotated, and their percentiles are of all the samples together: each target then
+    // meets the same moments of the machine. They run before the 100 MB streams, which leave
+    // the engine and the page cache busy for a while.
+    const names = Object.keys(targets);
+    const rotated = (round: number) => names.map((_, i) => names[(i + round) % names.length]!);
+    const samples: Record<string, Record<string, number[]>> = Object.fromEntries(names.map((t) => [t, {}]));
+    const sample = (target: string, metric: string, times: number[]) => (samples[target]![metric] ??= []).push(...times);
+    for (let round = 0; round < LATENCY_ROUNDS && (wanted('ping') || wanted('images/json')); round++) {
+      for (const name of rotated(round)) {
+        if (wanted('ping')) sample(name, 'ping', await latency(targets[name]!, '/_ping', 1000));
+        if (wanted('images/json')) sample(name, 'images/json', await latency(targets[name]!, '/v1.41/images/json', 150));
+      }
+      process.stderr.write(`latency round ${round + 1}/${LATENCY_ROUNDS} done\n`);
+    }
+    const results: Record<string, Record<string, number[]>> = Object.fromEntries(names.map((t) => [t, {}]));
+    const add = (target: string, metric: string, v: number) => (results[target]![metric] ??= []).push(v);
+    for (const [name, byMetric] of Object.entries(samples)) {
+      if (byMetric.ping) {
+        add(name, 'ping p50 µs', pct(byMetric.ping, 0.5));
+        add(name, 'ping p99 µs', pct(byMetric.ping, 0.99));
+      }
+      if (byMetric['images/json']) add(name, 'images/json p50 µs', pct(byMetric['images/json'], 0.5));
+    }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, path] of Object.entries(targets)) {
-        if (wanted('ping')) {
-          const ping = await latency(path, '/_ping', 2000);
-          add(name, 'ping p50 µs', ping.p50);
-          add(name, 'ping p99 µs', ping.p99);
-        }
-        if (wanted('images/json')) add(name, 'images/json p50 µs', (await latency(path, '/v1.41/images/json', 300)).p50);
+      for (const name of rotated(round)) {
+        const path = targets[name]!;
         if (wanted('32-conn')) add(name, '32-conn req/s', await throughput(path, 32, 2000));
+        if (perRequestOnly.has(name)) continue;
         if (wanted('images/get')) add(name, 'images/get MB/s', await streamOut(path, 'bench/big:1'));
         if (wanted('images/load')) add(name, 'images/load MB/s', await streamIn(path, join(dir, 'big.tar')));
       }
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
-    const others = Object.keys(targets).filter((t) => t !== 'direct');
-    console.log(`\nmedians of ${ROUNDS} rounds; ratio = target / direct (latency: lower is better; throughput: higher is better)`);
+    const others = names.filter((t) => t !== 'direct');
+    console.log(`\nlatency: percentiles of ${LATENCY_ROUNDS} interleaved rounds together (1,000 pings and 150 image lists a target each round); ` +
+      `throughput: medians of ${ROUNDS} rounds, the targets' order rotated; ratio = target / direct (latency: lower is better; throughput: higher is better)`);
     console.log(`| workload | direct | ${others.join(' | ')} |\n|---|---:|${others.map(() => '---:').join('|')}|`);
     for (const metric of Object.keys(results.direct!)) {
       const d = median(results.direct![metric]!);
       const cells = others.map((t) => {
-        const v = median(results[t]![metric]!);
+        const values = results[t]![metric];
+        if (!values) return '';
+        const v = median(values);
         return `${v.toFixed(1)} (${(v / d).toFixed(2)}x)`;
       });
       console.log(`| ${metric} | ${d.toFixed(1)} | ${cells.join(' | ')} |`);
@@ -211,7 +241,7 @@ async function main() {
     const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${serve.child.pid}/status`, 'utf8'));
     console.log(`\nserve's peak RSS over all rounds (each moved a 100 MB image out and in): ${(Number(peak![1]) / 1024).toFixed(1)} MiB`);
     // A fresh serve, so its memory reflects the idle streams rather than the workloads before.
-    const fresh = await startServe({ upstream: dockerd.host, quiet: true });
+    const fresh = await startServe({ upstream: dockerd.host, quiet: true, log: 'default' });
     const before = rssMiB(fresh.child.pid!);
     const held = idleStreams(fresh.socket, 500, 3000);
     await new Promise((r) => setTimeout(r, 2500));
@@ -226,6 +256,7 @@ async function main() {
   } finally {
     references.forEach((r) => r.kill());
     await compared?.stop();
+    await serveLogAll.stop();
     await serve.stop();
     await dockerd.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -38,6 +38,8 @@ export interface ServeOptions {
   ipc?: boolean;
   /** Another build's dist/cli.js (benchmarks comparing builds); this build's by default. */
   cli?: string;
+  /** What serve prints: every request (default here), or `default` for serve's own default. */
+  log?: 'all' | 'actions' | 'default';
 }
 
 export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
@@ -49,7 +51,9 @@ export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
     if (ownHome) rmSync(home, { recursive: true, force: true });
   };
   const socket = join(home, 'run', 'docker.sock');
-  const args = [...(opts.nodeArgs ?? []), cli, 'serve', '--listen', socket, '--log-format', 'json'];
+  // Tests read every request's entry; `log: 'default'` runs serve as users do (pulls and failures).
+  const log = opts.log ?? 'all';
+  const args = [...(opts.nodeArgs ?? []), cli, 'serve', '--listen', socket, '--log-format', 'json', ...(log === 'default' ? [] : ['--log', log])];
   if (opts.upstream) args.push('--upstream', opts.upstream);
   args.push('--config', opts.config ?? join(home, 'config.yaml'));
   args.push(...(opts.extraArgs ?? []));

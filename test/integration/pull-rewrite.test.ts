@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { DOCKER_CLIS, docker, importBusyboxImage } from '../harness/real-docker';
-import { startServe, type Serve } from '../harness/serve';
+import { CLI, startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
 import type { LogEntry } from '#shared/log';
 import { formatLogLine } from '../../main/cli/log-line';
@@ -320,5 +320,50 @@ describe('mirror credentials from a credential helper', () => {
     docker(s.host, ['pull', `${origin}/${name}:1`]);
     expect(marker(s, `${origin}/${name}:1`)).toBe('via-helper');
     expect(s.stdout() + s.stderr()).not.toContain(password);
+  });
+});
+
+describe('what serve prints', () => {
+  it('by default the pulls and what failed, never the requests that just passed; with --log all every request', async () => {
+    const name = unique('printed');
+    publish(`${mirror}/library/${name}:1`, 'printed');
+    const config = `version: 1\nrules:\n  - from: docker.io\n    to: [${mirror}]\n`;
+    const home = (text: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'dc-rw-'));
+      writeFileSync(join(dir, 'config.yaml'), text);
+      return dir;
+    };
+    const quiet = await startServe({ upstream: host, home: home(config), log: 'default' });
+    const every = await startServe({ upstream: host, home: home(config), log: 'all' });
+    running.push(quiet, every);
+    for (const s of [quiet, every]) {
+      docker(s.host, ['ps']);
+      expect(spawnSync('docker', ['image', 'inspect', 'no-such-image-here:0'], { env: { ...process.env, DOCKER_HOST: s.host } }).status).toBe(1);
+      docker(s.host, ['pull', `${name}:1`]);
+      docker(s.host, ['rmi', `${name}:1`]);
+      await pullEntry(s, name);
+    }
+    // Lines come out in order: the pull's line came after those of the requests before it.
+    expect(quiet.entries.map((e) => e.route)).toEqual(['pull']);
+    expect(quiet.entries[0]).toMatchObject({ action: 'redirected', status: 200 });
+    const paths = every.entries.map((e) => `${e.method} ${e.path.replace(/^\/v[\d.]+/, '')} ${e.status}`);
+    expect(paths).toEqual(expect.arrayContaining(['HEAD /_ping 200', 'GET /containers/json 200', 'GET /images/no-such-image-here:0/json 404']));
+    expect(every.entries.filter((e) => e.route === 'pull')).toHaveLength(1);
+  });
+
+  it('by default prints a request the engine could not answer, naming the engine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-rw-'));
+    writeFileSync(join(dir, 'config.yaml'), 'version: 1\n');
+    const s = await startServe({ upstream: `unix://${join(dir, 'no-engine.sock')}`, home: dir, log: 'default' });
+    running.push(s);
+    expect(spawnSync('docker', ['ps'], { env: { ...process.env, DOCKER_HOST: s.host } }).status).not.toBe(0);
+    const failed = await s.waitForEntry((e) => e.status === 502);
+    expect(failed.error).toContain(`cannot reach the Docker engine at unix://${join(dir, 'no-engine.sock')}`);
+  });
+
+  it('refuses a --log it does not know, naming the choices', () => {
+    const out = spawnSync(process.execPath, [CLI, 'serve', '--log', 'some'], { encoding: 'utf8' });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain('--log must be actions or all, not "some"');
   });
 });
