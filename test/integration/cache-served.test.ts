@@ -198,11 +198,10 @@ describe('what serve does for a pull through the cache', () => {
         const at = (step: PullStep['step']) => steps.find((x) => x.step === step)!.atMs;
         expect(steps.map((x) => x.step).sort()).toEqual([...sequential, ...beside].sort());
         expect(steps.filter((x) => sequential.includes(x.step)).map((x) => x.step)).toEqual(sequential);
-        // Read side by side once the cache was ready; the engine was asked after both.
-        for (const step of ['cache counters read', 'tags listed'] as const) {
-          expect(at(step)).toBeGreaterThanOrEqual(at('cache ready'));
-          expect(at(step)).toBeLessThanOrEqual(at('engine asked'));
-        }
+        // Read side by side while the cache was made ready; the engine was asked after both. The
+        // first pull started the cache: its counters were read again once it ran.
+        for (const step of ['cache counters read', 'tags listed'] as const) expect(at(step)).toBeLessThanOrEqual(at('engine asked'));
+        if (n === 1) expect(at('cache counters read')).toBeGreaterThanOrEqual(at('cache ready'));
         expect(at('hit or miss told')).toBeGreaterThanOrEqual(at('pulled'));
         expect(Math.max(at('hit or miss told'), at('upstream answered'))).toBeLessThanOrEqual(at('answered'));
         expect(at('answered')).toBeLessThanOrEqual(entry.durationMs);

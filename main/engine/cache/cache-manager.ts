@@ -21,9 +21,13 @@ import type { CacheRegistryStatus, CacheStatus } from '#shared/ipc';
 export type { CacheRegistryStatus, CacheStatus };
 
 /** `recreated`: why its container was just made again (settings or the user's docker login changed). */
-export type EnsureResult = { ok: true; address: string; recreated?: string } | { ok: false; reason: string };
+/**
+ * `started`: the container was looked at again and started if it had to be, so anything read
+ * from the registry before may be from before it ran.
+ */
+export type EnsureResult = { ok: true; address: string; recreated?: string; started?: true } | { ok: false; reason: string };
 /** A cache ready for one pull: until `release`, no eviction stops it. */
-export type Lease = { ok: true; address: string; recreated?: string; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string };
+export type Lease = { ok: true; address: string; recreated?: string; started?: true; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string };
 
 export interface CacheManagerOptions {
   engine: EngineClient;
@@ -181,19 +185,21 @@ export class CacheManager {
       }
       try {
         let recreated: string | undefined;
+        let started = false;
         // Seen running with these settings and this login, and that very container answers at its port: no engine round trip.
         const seen = this.ready.get(registry);
         if (force || seen?.wanted !== wanted || (await whoServes(entry.port, seen.identity, IDENTITY_CHECK_TIMEOUT_MS)) !== 'this cache') {
           this.ready.delete(registry);
-          const started = await this.start(settings, entry, print, login);
-          recreated = started.recreated;
-          this.ready.set(registry, { wanted, identity: started.identity });
+          started = true;
+          const made = await this.start(settings, entry, print, login);
+          recreated = made.recreated;
+          this.ready.set(registry, { wanted, identity: made.identity });
         }
         if (recreated) this.recreated.set(registry, recreated);
         if (this.failures.delete(registry) || recreated) this.opts.onChange?.();
         // Counted before the lock is let go, so an eviction that begins next waits for this pull.
         if (lease) this.inUse.set(registry, (this.inUse.get(registry) ?? 0) + 1);
-        return { ok: true, address: cacheAddress(entry), ...(recreated ? { recreated } : {}) };
+        return { ok: true, address: cacheAddress(entry), ...(recreated ? { recreated } : {}), ...(started ? { started: true as const } : {}) };
       } catch (err) {
         const reason = `the local cache for ${registry} cannot be used: ${(err as Error).message}`;
         this.failures.set(registry, { reason, at: Date.now(), fingerprint: wanted });

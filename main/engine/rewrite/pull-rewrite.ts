@@ -24,9 +24,11 @@ export interface PullCaches {
   /**
    * Makes the registry's cache ready (lazily created and started), or says why it cannot be
    * used; `release` once the candidate's pull is over (an eviction waits for it). `recreated`:
-   * why its container was made again first (its settings or the user's docker login changed).
+   * why its container was made again first (its settings or the user's docker login changed);
+   * `started`: it was looked at and started if it had to be (what was read from it before may
+   * be from before it ran).
    */
-  ensure(registry: string): Promise<{ ok: true; recreated?: string; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string }>;
+  ensure(registry: string): Promise<{ ok: true; recreated?: string; started?: true; release(outcome?: { failed: boolean }): void } | { ok: false; reason: string }>;
   /** Whether the cache's upstream registry answers at all (asked while the cache serves a pull). */
   upstreamReachable(registry: string): Promise<boolean>;
   /**
@@ -140,12 +142,11 @@ interface PullRun {
 const tenths = (ms: number) => Math.round(ms * 10) / 10;
 
 /**
- * Notes on the trace that a step of the pull just ended: when, and how long it took itself. A
- * step that ran beside others says when it began; one in sequence began where the last step
- * in sequence ended.
+ * Notes on the trace that a step of the pull ended (just now, or at `now`): when, and how long
+ * it took itself. A step that ran beside others says when it began; one in sequence began
+ * where the last step in sequence ended.
  */
-function stepDone(run: PullRun, step: PullStep['step'], began?: number): void {
-  const now = performance.now();
+function stepDone(run: PullRun, step: PullStep['step'], began?: number, now = performance.now()): void {
   (run.trace.steps ??= []).push({ step, atMs: tenths(now - run.t0), ms: tenths(now - (began ?? run.lastStep)) });
   if (began === undefined) run.lastStep = now;
 }
@@ -181,8 +182,24 @@ async function runCandidates(
     let release: ((outcome?: { failed: boolean }) => void) | undefined;
     let watching: Promise<CachePullWatch> | undefined;
     let recreated: string | undefined;
+    let tagsBefore: Promise<Set<string>> | undefined;
     if (candidate.cache !== undefined && opts.caches) {
-      const ready = await opts.caches.ensure(candidate.cache);
+      const caches = opts.caches;
+      const registry = candidate.cache;
+      const began = performance.now();
+      // Beside making the cache ready (nearly always: seeing it still answers): the look-up of
+      // mirror tags, and the cache's counters as they are before the pull.
+      tagsBefore = mirrorTagsBefore(run, candidate, candidate.ref);
+      tagsBefore.catch(() => undefined);
+      const watchFrom = (from: number) => caches.watchPull(registry).then((watch) => ({ watch, from, read: performance.now() }));
+      let early: ReturnType<typeof watchFrom> | undefined = watchFrom(began);
+      const ready = await caches.ensure(registry);
+      if (!ready.ok || ready.started) {
+        // Read from a registry that was not running, or may not have been: not this pull's
+        // window, and closed before another opens (open windows count as pulls beside it).
+        (await early).watch.cancel();
+        early = undefined;
+      }
       if (!ready.ok) {
         attempt.reason = ready.reason;
         trace.cache = { registry: candidate.cache, outcome: 'unavailable', reason: ready.reason };
@@ -196,21 +213,20 @@ async function runCandidates(
       recreated = ready.recreated;
       if (recreated) await run.stream.send(status(`made the local cache for ${candidate.cache} again: ${recreated}`));
       stepDone(run, 'cache ready');
-      const began = performance.now();
-      // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
-      upstreamReachable = opts.caches.upstreamReachable(candidate.cache).then((answers) => {
-        stepDone(run, 'upstream answered', began);
-        return answers;
-      });
-      // Read beside the look-up of mirror tags: only the engine's request waits for it.
-      watching = opts.caches.watchPull(candidate.cache).then((watch) => {
-        stepDone(run, 'cache counters read', began);
+      watching = (early ?? watchFrom(performance.now())).then(({ watch, from, read }) => {
+        stepDone(run, 'cache counters read', from, read);
         return watch;
+      });
+      const asked = performance.now();
+      // Asked while the pull runs: a tag served with its upstream gone came from the cache alone.
+      upstreamReachable = caches.upstreamReachable(registry).then((answers) => {
+        stepDone(run, 'upstream answered', asked);
+        return answers;
       });
     }
     let result: CandidateResult | undefined;
     try {
-      result = await tryCandidate(run, candidate, candidate.ref, watching);
+      result = await tryCandidate(run, candidate, candidate.ref, { before: watching, tagsBefore });
     } finally {
       release?.({ failed: result?.kind !== 'pulled' });
     }
@@ -244,9 +260,12 @@ async function runCandidates(
 
 /**
  * Pulls one candidate through the engine, relaying its progress (redacted) to the client.
- * `before` is what must be done before the engine is asked (the cache's counters read).
+ * `before` is what must be done before the engine is asked (the cache's counters read);
+ * `tagsBefore`, the look-up of mirror tags when it was begun already.
  */
-async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Reference, before?: Promise<unknown>): Promise<CandidateResult> {
+async function tryCandidate(
+  run: PullRun, candidate: PlannedCandidate, ref: Reference, early: { before?: Promise<unknown>; tagsBefore?: Promise<Set<string>> } = {},
+): Promise<CandidateResult> {
   const { req, ctx, secrets, stream } = run;
   const { engine, signal } = ctx;
   const from = candidate.cache !== undefined ? ` from the ${cacheLabel(candidate.cache)}` : candidate.kind === 'mirror' ? ` from mirror ${candidate.mirror ?? ref.domain}` : ' from the original registry';
@@ -262,7 +281,7 @@ async function tryCandidate(run: PullRun, candidate: PlannedCandidate, ref: Refe
     req.entry.forwardedPath = redactTarget(path);
     // What the engine's request needs is read side by side.
     awaitingEngine = true;
-    const [tags, headers] = await Promise.all([mirrorTagsBefore(run, candidate, ref), candidateHeaders(req.head, candidate, run.opts, secrets), before]);
+    const [tags, headers] = await Promise.all([early.tagsBefore ?? mirrorTagsBefore(run, candidate, ref), candidateHeaders(req.head, candidate, run.opts, secrets), early.before]);
     had = tags;
     stepDone(run, 'engine asked');
     const res = await engine.request('POST', path, { headers, signal });
