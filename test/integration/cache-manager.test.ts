@@ -188,10 +188,11 @@ describe('cache status|up|down|clear', () => {
         expect((await fetch(`http://127.0.0.1:${port}${path}`)).headers.get(IDENTITY_HEADER)).toBe(own);
       }
 
-      // Kept from then on, by `up` and by the engine's manager alike.
+      // Kept from then on, by `up` and by the engine's manager alike (which looks at the container
+      // once, `started`, and from then on asks only its port for its identity).
       expect(cli(['up', '--config', config]).stdout).toBe(`${registry}: running at 127.0.0.1:${port}\n`);
       const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json') });
-      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, started: true });
       expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
       expect([id(), identity()]).toEqual([made, own]);
     } finally {
@@ -257,11 +258,11 @@ describe('upstream credentials (credentials: true)', () => {
     const engine = new EngineClient(() => parseUpstream(host));
     const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json'), login: (h) => upstreamLogin(h, { env: { DOCKER_CONFIG: dockerConfig }, home }) });
     try {
-      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, started: true });
       expect(id()).toBe(second);
       loggedIn({ [origin]: ['me', 'pw-two'] });
       const reason = `your docker login for ${origin} changed`;
-      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, recreated: reason });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, recreated: reason, started: true });
       expect(env()).toContain('REGISTRY_PROXY_PASSWORD=pw-two');
       const status = await manager.status();
       expect(status.registries).toEqual([expect.objectContaining({ registry, state: 'running', recreated: reason })]);
@@ -292,7 +293,7 @@ describe('maxSize eviction', () => {
     const engine = new EngineClient(() => parseUpstream(host));
     const manager = new CacheManager({ engine, settings, usagePath: join(tempDir(), 'cache-usage.json') });
     try {
-      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, started: true });
       for (const [i, name] of names.entries()) {
         docker(host, ['pull', `127.0.0.1:${port}/${name}:1`]);
         docker(host, ['rmi', `127.0.0.1:${port}/${name}:1`]);
