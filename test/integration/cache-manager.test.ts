@@ -10,12 +10,13 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '#shared/config/schema';
+import { cachedRegistries } from '#shared/config/cache-schema';
 import { CacheManager } from '../../main/engine/cache/cache-manager';
 import { upstreamLogin } from '../../main/engine/cache/cache-setup';
-import { cacheName } from '../../main/engine/cache/cache-specs';
+import { cacheName, containerSpec, IDENTITY_HEADER } from '../../main/engine/cache/cache-specs';
 import { EngineClient } from '../../main/engine/upstream/engine-client';
 import { parseUpstream } from '../../main/engine/upstream/upstream';
-import { docker, importBusyboxImage } from '../harness/real-docker';
+import { docker, importBusyboxImage, startRegistry } from '../harness/real-docker';
 import { CLI } from '../harness/serve';
 import { until } from '../harness/wait';
 import { cachedBlobs, cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches, writeCacheConfig } from '../harness/cache-fixture';
@@ -136,6 +137,69 @@ describe('cache status|up|down|clear', () => {
     }
   });
 
+  it('never takes another registry answering /v2/ at its port for the cache: up fails with the bind error', async () => {
+    const registry = testRegistry();
+    const port = await freePort();
+    const impostor = await startRegistry({ port });
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/v2/`)).status).toBe(200);
+      const config = writeCacheConfig({ image, registries: { [registry]: { port, remote: `http://${origin}` } } }, tempDir());
+      const res = cli(['up', '--config', config]);
+      expect(res.stdout).toBe(`${registry}: the local cache for ${registry} cannot be used: its container stopped: listen tcp 127.0.0.1:${port}: bind: address already in use\n`);
+      expect(res.code).toBe(1);
+      expect(docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', cacheName(registry)]).trim()).toBe('exited');
+    } finally {
+      await impostor.stop();
+      rmSync(impostor.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers every request with its container\'s own identity; a container made before identities is made again once (volume kept), then kept', async () => {
+    const registry = testRegistry();
+    const port = await freePort();
+    const home = tempDir();
+    const config = writeCacheConfig({ image, registries: { [registry]: { port, remote: `http://${origin}` } } }, home);
+    const settings = () => configSchema.parse(parse(readFileSync(config, 'utf8'))).cache;
+    const entry = cachedRegistries(settings()).find((r) => r.registry === registry)!;
+    const id = () => docker(host, ['container', 'inspect', '--format', '{{.Id}}', cacheName(registry)]).trim();
+    const identity = () => (/REGISTRY_HTTP_HEADERS_X-DOCKER-CACHING-CACHE=\[([0-9a-f]+)\]/.exec(docker(host, ['container', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', cacheName(registry)])) ?? [])[1];
+    const engine = new EngineClient(() => parseUpstream(host));
+    try {
+      // As an earlier docker-caching made it: the same spec, labels and volume, no identity.
+      const spec = containerSpec(settings(), entry, '00') as { Env: string[] };
+      spec.Env = spec.Env.filter((v) => !v.startsWith('REGISTRY_HTTP_HEADERS_'));
+      docker(host, ['volume', 'create', '--label', 'io.docker-caching.owner=docker-caching', '--label', `io.docker-caching.cache.registry=${registry}`, cacheName(registry)]);
+      const created = await engine.call('POST', `/containers/create?name=${cacheName(registry)}`, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(spec) });
+      expect(created.status).toBe(201);
+      const old = id();
+      expect(identity()).toBeUndefined();
+      const onVolume = (command: string) => docker(host, ['run', '--rm', '--network', 'none', '-v', `${cacheName(registry)}:/var/lib/registry`, '--entrypoint', 'sh', image, '-c', command]);
+      onVolume('echo kept > /var/lib/registry/marker');
+
+      const up = cli(['up', '--config', config]);
+      expect(up.stdout).toBe(`${registry}: running at 127.0.0.1:${port} (made again: it was made by an earlier docker-caching, without the identity its port is checked by)\n`);
+      const made = id();
+      expect(made).not.toBe(old);
+      expect(onVolume('cat /var/lib/registry/marker')).toBe('kept\n');
+      const own = identity()!;
+      expect(own).toMatch(/^[0-9a-f]{32}$/);
+      // Distribution sends it on its answers, not only on /v2/.
+      for (const path of ['/v2/', '/v2/_catalog', '/v2/library/nothing/manifests/1']) {
+        expect((await fetch(`http://127.0.0.1:${port}${path}`)).headers.get(IDENTITY_HEADER)).toBe(own);
+      }
+
+      // Kept from then on, by `up` and by the engine's manager alike (which looks at the container
+      // once, `started`, and from then on asks only its port for its identity).
+      expect(cli(['up', '--config', config]).stdout).toBe(`${registry}: running at 127.0.0.1:${port}\n`);
+      const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json') });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, started: true });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
+      expect([id(), identity()]).toEqual([made, own]);
+    } finally {
+      engine.close();
+    }
+  });
+
   it('never touches a container or volume it did not create, even with the same name', async () => {
     const registry = testRegistry();
     const port = await freePort();
@@ -194,11 +258,11 @@ describe('upstream credentials (credentials: true)', () => {
     const engine = new EngineClient(() => parseUpstream(host));
     const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json'), login: (h) => upstreamLogin(h, { env: { DOCKER_CONFIG: dockerConfig }, home }) });
     try {
-      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, started: true });
       expect(id()).toBe(second);
       loggedIn({ [origin]: ['me', 'pw-two'] });
       const reason = `your docker login for ${origin} changed`;
-      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, recreated: reason });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, recreated: reason, started: true });
       expect(env()).toContain('REGISTRY_PROXY_PASSWORD=pw-two');
       const status = await manager.status();
       expect(status.registries).toEqual([expect.objectContaining({ registry, state: 'running', recreated: reason })]);
@@ -229,7 +293,7 @@ describe('maxSize eviction', () => {
     const engine = new EngineClient(() => parseUpstream(host));
     const manager = new CacheManager({ engine, settings, usagePath: join(tempDir(), 'cache-usage.json') });
     try {
-      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}` });
+      expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, started: true });
       for (const [i, name] of names.entries()) {
         docker(host, ['pull', `127.0.0.1:${port}/${name}:1`]);
         docker(host, ['rmi', `127.0.0.1:${port}/${name}:1`]);

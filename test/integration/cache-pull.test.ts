@@ -2,7 +2,8 @@
 // Distribution cache container made from the registry image and a local "upstream" registry
 // standing in for Docker Hub: lazy start, original names, offline pulls from the cache,
 // explicit rules first, fallback with the reason when the cache cannot be used, hot reload,
-// simultaneous pulls, and a cache container removed by hand. Docker CLIs 28 and 20.10 and dockerode.
+// simultaneous pulls, a cache container removed by hand, and another registry at a cache's port
+// never taken for the cache. Docker CLIs 28 and 20.10 and dockerode.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -68,6 +69,21 @@ const hubCacheConfig = async (extra: Partial<Parameters<typeof cacheConfigText>[
   const port = await freePort();
   return { port, text: cacheConfigText({ image, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } }, ...extra }) };
 };
+
+/** What an image says it is (its /marker): which registry's copy was pulled. */
+const markerOf = (ref: string) => docker(host, ['run', '--rm', '--network', 'none', ref, 'cat', '/marker']).trim();
+
+/** A registry that is not ours at `port` (a real Distribution), holding its own `library/NAME:1` for each name. */
+async function impostorAt(port: number, names: string[]): Promise<Registry> {
+  const impostor = await startRegistry({ port });
+  for (const name of names) {
+    const ref = `${impostor.address}/library/${name}:1`;
+    importBusyboxImage(host, ref, 'impostor');
+    docker(host, ['push', ref]);
+    docker(host, ['rmi', ref]);
+  }
+  return impostor;
+}
 
 const containerNames = () => docker(host, ['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean);
 const imageNames = () => docker(host, ['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter(Boolean);
@@ -194,6 +210,52 @@ describe('pulls through the local cache', () => {
     } finally {
       holder.close();
     }
+  });
+
+  it('never takes another registry answering /v2/ at the cache\'s port for the cache: the pull falls back to the original with the bind error', async () => {
+    const name = publishOnUpstream('impostor');
+    const port = await freePort();
+    const ref = `${upstream.address}/library/${name}:1`;
+    const impostor = await impostorAt(port, [name]);
+    try {
+      const s = await serveWith(cacheConfigText({ image, registries: { [upstream.address]: { port, remote: `http://${upstream.address}` } } }));
+      const out = docker(s.host, ['pull', ref]);
+      expect(out).toContain(`skipped 127.0.0.1:${port}/library/${name}:1: the local cache for ${upstream.address} cannot be used: its container stopped: listen tcp 127.0.0.1:${port}: bind: address already in use`);
+      const entry = await s.waitForEntry((e) => e.route === 'pull');
+      expect(entry.action).toBe('fell back');
+      expect(entry.rewrite?.cache?.outcome).toBe('unavailable');
+      expect(markerOf(ref)).toBe(ref);
+      expect(docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', cacheName(upstream.address)]).trim()).toBe('exited');
+      docker(host, ['rmi', ref]);
+    } finally {
+      await impostor.stop();
+      rmSync(impostor.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('after its container is stopped by hand and another registry takes the port, the next pull falls back and never goes to that registry', async () => {
+    const [first, second] = [publishOnUpstream('taken'), publishOnUpstream('taken')];
+    const port = await freePort();
+    const s = await serveWith(cacheConfigText({ image, registries: { [upstream.address]: { port, remote: `http://${upstream.address}` } } }));
+    const refOf = (name: string) => `${upstream.address}/library/${name}:1`;
+    docker(s.host, ['pull', refOf(first)]);
+    expect((await s.waitForEntry((e) => e.route === 'pull')).rewrite?.cache?.outcome).toBe('used');
+
+    docker(host, ['stop', cacheName(upstream.address)]);
+    const impostor = await impostorAt(port, [second]);
+    try {
+      const out = docker(s.host, ['pull', refOf(second)]);
+      expect(out).toContain(`the local cache for ${upstream.address} cannot be used: its container stopped: listen tcp 127.0.0.1:${port}: bind: address already in use`);
+      await until('the second pull', () => s.entries.filter((e) => e.route === 'pull').length === 2, 60_000);
+      const entry = s.entries.filter((e) => e.route === 'pull')[1]!;
+      expect(entry.action).toBe('fell back');
+      expect(entry.rewrite?.cache?.outcome).toBe('unavailable');
+      expect(markerOf(refOf(second))).toBe(refOf(second));
+    } finally {
+      await impostor.stop();
+      rmSync(impostor.dir, { recursive: true, force: true });
+    }
+    for (const name of [first, second]) docker(host, ['rmi', refOf(name)]);
   });
 
   it('picks up a changed cache section without a restart, and recreates a cache container removed by hand', async () => {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cachedRegistries, cacheSchema } from '#shared/config/cache-schema';
-import { cacheName, containerSpec, evictionSpec, fingerprint, isOwn, loginChange, loginHost, loginInEnv, ownLabels } from '../../main/engine/cache/cache-specs';
+import { cacheName, containerSpec, evictionSpec, fingerprint, identityInEnv, isOwn, loginChange, loginHost, loginInEnv, ownLabels } from '../../main/engine/cache/cache-specs';
 import { nextEviction } from '../../main/engine/cache/eviction';
 import { composeFile } from '../../main/engine/cache/compose-file';
 
 const settings = cacheSchema.parse({ image: 'registry:2' });
 const hub = cachedRegistries(settings)[0]!;
+const ID = '0123456789abcdef0123456789abcdef';
 
 describe('cache container specs', () => {
   it('names containers and volumes after the registry, a port as -port', () => {
@@ -15,7 +16,7 @@ describe('cache container specs', () => {
   });
 
   it('bridge: Distribution on :5000 published on 127.0.0.1:PORT, its debug server on 127.0.0.1:PORT+100 only, its own volume, unless-stopped, labelled', () => {
-    const spec = containerSpec(settings, hub) as { Env: string[]; Labels: Record<string, string>; HostConfig: Record<string, unknown>; Entrypoint: string[]; Cmd: string[] };
+    const spec = containerSpec(settings, hub, ID) as { Env: string[]; Labels: Record<string, string>; HostConfig: Record<string, unknown>; Entrypoint: string[]; Cmd: string[] };
     expect(spec.Entrypoint).toEqual(['registry']);
     expect(spec.Cmd).toEqual(['serve', '/etc/docker/registry/config.yml']);
     expect(spec.Env).toEqual(expect.arrayContaining(['REGISTRY_HTTP_ADDR=:5000', 'REGISTRY_HTTP_DEBUG_ADDR=:5001', 'REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io', 'REGISTRY_PROXY_TTL=168h']));
@@ -31,23 +32,35 @@ describe('cache container specs', () => {
   });
 
   it('host: listens on 127.0.0.1:PORT and its debug server on 127.0.0.1:debugPort itself, nothing published', () => {
-    const spec = containerSpec({ ...settings, network: 'host' }, { ...hub, debugPort: 7050 }) as { Env: string[]; HostConfig: Record<string, unknown> };
+    const spec = containerSpec({ ...settings, network: 'host' }, { ...hub, debugPort: 7050 }, ID) as { Env: string[]; HostConfig: Record<string, unknown> };
     expect(spec.Env).toContain('REGISTRY_HTTP_ADDR=127.0.0.1:5050');
     expect(spec.Env).toContain('REGISTRY_HTTP_DEBUG_ADDR=127.0.0.1:7050');
     expect(spec.HostConfig.NetworkMode).toBe('host');
     expect(spec.HostConfig.PortBindings).toBeUndefined();
   });
 
+  it('gives every answer of the container its identity through Distribution\'s http.headers, read back from its environment, never in a label or the fingerprint', () => {
+    const spec = containerSpec(settings, hub, ID) as { Env: string[]; Labels: Record<string, string> };
+    expect(spec.Env).toContain(`REGISTRY_HTTP_HEADERS_X-DOCKER-CACHING-CACHE=[${ID}]`);
+    expect(identityInEnv(spec.Env)).toBe(ID);
+    expect(JSON.stringify(spec.Labels)).not.toContain(ID);
+    // A container made before identities, or with a value that is not ours.
+    expect(identityInEnv(spec.Env.filter((v) => !v.startsWith('REGISTRY_HTTP_HEADERS_')))).toBeUndefined();
+    expect(identityInEnv(['REGISTRY_HTTP_HEADERS_X-DOCKER-CACHING-CACHE=nosniff'])).toBeUndefined();
+    expect(identityInEnv(null)).toBeUndefined();
+    expect(() => containerSpec(settings, hub, 'a]\nb')).toThrow('a cache identity is hex digits');
+  });
+
   it('puts a login only in the environment, never in a label or the fingerprint', () => {
-    const spec = containerSpec(settings, { ...hub, credentials: true }, { username: 'me', password: 's3cret-pw' });
+    const spec = containerSpec(settings, { ...hub, credentials: true }, ID, { username: 'me', password: 's3cret-pw' });
     expect((spec.Env as string[])).toEqual(expect.arrayContaining(['REGISTRY_PROXY_USERNAME=me', 'REGISTRY_PROXY_PASSWORD=s3cret-pw']));
     expect(JSON.stringify(spec.Labels)).not.toContain('s3cret-pw');
   });
 
   it('reads back the login a container was given from its environment, and says how the user\'s login differs, naming only the host', () => {
-    const given = containerSpec(settings, { ...hub, credentials: true }, { username: 'me', password: 'pw=with=equals' }).Env as string[];
+    const given = containerSpec(settings, { ...hub, credentials: true }, ID, { username: 'me', password: 'pw=with=equals' }).Env as string[];
     expect(loginInEnv(given)).toEqual({ username: 'me', password: 'pw=with=equals' });
-    expect(loginInEnv(containerSpec(settings, hub).Env as string[])).toBeUndefined();
+    expect(loginInEnv(containerSpec(settings, hub, ID).Env as string[])).toBeUndefined();
     expect(loginInEnv(null)).toBeUndefined();
     const me = { username: 'me', password: 'old-pw' };
     expect(loginChange(me, { ...me }, 'registry-1.docker.io')).toBeUndefined();

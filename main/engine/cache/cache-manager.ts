@@ -6,15 +6,15 @@
 // Never measures the volumes (a `/system/df` walks every volume on the host) when the sizes it
 // holds will do: see cache-sizes.ts for when it must.
 import { createHmac, randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import type { CacheSettings, CachedRegistry } from '#shared/config/cache-schema';
 import { cachedRegistries, maxSizeBytes } from '#shared/config/cache-schema';
 import { nameString, parseNormalizedNamed } from '#shared/reference';
 import { dockerErrorMessage, type EngineClient } from '../upstream/engine-client';
 import {
-  cacheAddress, cacheName, containerSpec, debugAddress, evictionSpec, fingerprint, isOwn, loginChange, loginHost, loginInEnv,
+  cacheAddress, cacheName, containerSpec, debugAddress, evictionSpec, fingerprint, identityInEnv, isOwn, loginChange, loginHost, loginInEnv,
   OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL, SPEC_LABEL, volumeSpec, type UpstreamLogin,
 } from './cache-specs';
+import { newIdentity, whoServes } from './cache-identity';
 import { nextEviction } from './eviction';
 import { CacheSizes, type SizesPurpose } from './cache-sizes';
 import { UsageFile } from './usage-file';
@@ -63,6 +63,8 @@ const TRIM_MEASURE_AGE_MS = 30_000;
 
 /** How long a pull's probe of its cache's upstream may take before the upstream counts as unreachable. */
 const UPSTREAM_PROBE_TIMEOUT_MS = 3_000;
+/** How long the cache's port may take to say who serves it (a loopback GET of a few ms when it is ours). */
+const IDENTITY_CHECK_TIMEOUT_MS = 1_000;
 
 export class CacheManager {
   private readonly usage: UsageFile;
@@ -78,10 +80,11 @@ export class CacheManager {
   private trimming: Promise<unknown> = Promise.resolve();
   /**
    * Registries whose container this manager last saw running and listening, with the settings'
-   * fingerprint then: a pull skips asking the engine while its port still takes connections.
-   * Forgotten on a failed pull through it, on down, clear and eviction.
+   * fingerprint then and the container's identity: a pull skips asking the engine while that
+   * container is what answers at its port. Forgotten on a failed pull through it, on down,
+   * clear and eviction.
    */
-  private readonly ready = new Map<string, string>();
+  private readonly ready = new Map<string, { wanted: string; identity: string }>();
   /** Why each registry's container was last made again, while this manager runs (for the status). */
   private readonly recreated = new Map<string, string>();
   /**
@@ -198,12 +201,14 @@ export class CacheManager {
       try {
         let recreated: string | undefined;
         let started = false;
-        // Seen running with these settings and this login, and its port still answers: no engine round trip.
-        if (force || this.ready.get(registry) !== wanted || !(await answers(entry.port))) {
+        // Seen running with these settings and this login, and that very container answers at its port: no engine round trip.
+        const seen = this.ready.get(registry);
+        if (force || seen?.wanted !== wanted || (await whoServes(entry.port, seen.identity, IDENTITY_CHECK_TIMEOUT_MS)) !== 'this cache') {
           this.ready.delete(registry);
           started = true;
-          recreated = await this.start(settings, entry, print, login);
-          this.ready.set(registry, wanted);
+          const made = await this.start(settings, entry, print, login);
+          recreated = made.recreated;
+          this.ready.set(registry, { wanted, identity: made.identity });
         }
         if (recreated) this.recreated.set(registry, recreated);
         if (this.failures.delete(registry) || recreated) this.opts.onChange?.();
@@ -345,9 +350,12 @@ export class CacheManager {
         } finally {
           await this.usage.forget(registry, repository);
           this.sizes.changed(`${repository} was evicted from the cache for ${registry}`);
+          const identity = container && identityInEnv(container.Config.Env);
+          const port = this.registries().find((r) => r.registry === registry)?.port;
           if (wasRunning) {
             await this.opts.engine.call('POST', `/containers/${container.Id}/start`);
-            await this.waitListening(container.Id, this.registries().find((r) => r.registry === registry)?.port);
+            // One made before identities is made again by the next pull; its log alone says it listens.
+            await this.waitListening(container.Id, port !== undefined && identity ? { port, identity } : undefined);
           }
         }
       });
@@ -379,8 +387,11 @@ export class CacheManager {
     return [...names];
   }
 
-  /** Creates (or makes again) and starts the registry's container; says why when it was made again. */
-  private async start(settings: CacheSettings, entry: CachedRegistry, print: string, login: UpstreamLogin | undefined): Promise<string | undefined> {
+  /**
+   * Creates (or makes again) and starts the registry's container, and makes sure that container
+   * is what answers at its port; gives its identity, and says why when it was made again.
+   */
+  private async start(settings: CacheSettings, entry: CachedRegistry, print: string, login: UpstreamLogin | undefined): Promise<{ identity: string; recreated?: string }> {
     const { engine } = this.opts;
     let container = await this.inspect(entry.registry);
     if (container && !isOwn(container.Config.Labels, entry.registry)) {
@@ -395,19 +406,30 @@ export class CacheManager {
     if (!container) {
       await this.ensureImage(settings.image);
       await this.ensureVolume(entry.registry);
-      const res = await engine.call('POST', `/containers/create?name=${encodeURIComponent(cacheName(entry.registry))}`, jsonBody(containerSpec(settings, entry, login)));
+      const res = await engine.call('POST', `/containers/create?name=${encodeURIComponent(cacheName(entry.registry))}`, jsonBody(containerSpec(settings, entry, newIdentity(), login)));
       if (res.status !== 201) throw new CacheError(`cannot create its container: ${dockerErrorMessage(res.text)}`);
       container = await this.inspect(entry.registry);
       if (!container) throw new CacheError('its container vanished right after it was created');
     }
-    if (container.State.Running && !container.State.Restarting) return recreated;
+    // Read back from the container itself: what its Distribution was told to answer with.
+    const identity = identityInEnv(container.Config.Env);
+    if (!identity) throw new CacheError('its container has no identity although it was just made with one');
+    const made = { identity, ...(recreated ? { recreated } : {}) };
+    const serving = { port: entry.port, identity };
+    if (container.State.Running && !container.State.Restarting) {
+      // Running: its port answers as this container, or (an engine whose loopback is not this
+      // machine's) not at all from here. Another server there means ours could not bind it.
+      if ((await whoServes(entry.port, identity, IDENTITY_CHECK_TIMEOUT_MS)) !== 'another server') return made;
+      await this.waitListening(container.Id, serving);
+      return made;
+    }
     const started = await engine.call('POST', `/containers/${container.Id}/start`);
     if (started.status !== 204 && started.status !== 304) {
       await this.stopQuietly(container.Id);
       throw new CacheError(`its container does not start: ${dockerErrorMessage(started.text)}`);
     }
-    await this.waitListening(container.Id, entry.port);
-    return recreated;
+    await this.waitListening(container.Id, serving);
+    return made;
   }
 
   /** A tag of the login that only this run can make (HMAC with a random key); 'none' without one. */
@@ -415,27 +437,41 @@ export class CacheManager {
     return login ? createHmac('sha256', this.loginKey).update(JSON.stringify([login.username, login.password])).digest('base64') : 'none';
   }
 
-  // Distribution says "listening on ADDRESS" once it serves; a fatal start (a taken port) exits.
-  // Where the engine is local, its port answering while the container runs says so too.
-  private async waitListening(id: string, port: number | undefined): Promise<void> {
+  /**
+   * Waits until the container serves, proved one of two ways: its identity answers at its port
+   * (`serving`), or its own log since this start says "listening on" while nothing answers at
+   * the port from here (an engine whose loopback is not this machine's: Distribution writes that
+   * line only once it holds the port). Another server at the port is never taken for it: a
+   * container that cannot bind a taken port exits, and its fatal line is the reason; should it
+   * listen all the same (its port is not this machine's), the port here is reported as taken.
+   */
+  private async waitListening(id: string, serving: { port: number; identity: string } | undefined): Promise<void> {
     // A minute: Distribution took over 20 s to listen on a loaded 2-core machine; a container
     // that cannot start exits and is caught at once, so only a silent hang waits this long.
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 60_000);
     const since = sinceStart((await this.inspectId(id))?.State.StartedAt);
-    // A registry that cannot bind its port exits at once: trust the port only after this.
-    const settled = Date.now() + 2_000;
     for (;;) {
-      const logs = await this.logs(id, since);
-      if (/listening on/.test(logs)) return;
       const info = await this.inspectId(id);
+      const logs = await this.logs(id, since);
+      // Asked after the log was read: a "listening on" in it was written before this answer.
+      const who = serving ? await whoServes(serving.port, serving.identity, IDENTITY_CHECK_TIMEOUT_MS) : 'no answer';
+      if (who === 'this cache') return;
       if (!info || !info.State.Running || info.State.Restarting) {
         await this.stopQuietly(id);
         // Read again: the fatal line may have been written after the read above.
         const last = await this.logs(id, since).catch(() => logs);
         throw new CacheError(`its container stopped: ${fatalLine(last) ?? `exit code ${info?.State.ExitCode ?? 'unknown'}`}`);
       }
-      if (port !== undefined && Date.now() > settled && (await answers(port))) return;
-      if (Date.now() > deadline) throw new CacheError(`its container did not start listening; last log lines: ${logs.trim().split('\n').slice(-3).join(' | ')}`);
+      if (/listening on/.test(logs)) {
+        if (who === 'no answer') return;
+        await this.stopQuietly(id);
+        throw new CacheError(`port ${serving?.port} on 127.0.0.1 is served by something else, not by its container`);
+      }
+      if (Date.now() > deadline) {
+        await this.stopQuietly(id);
+        const held = who === 'another server' ? `port ${serving?.port} on 127.0.0.1 is served by something else; ` : '';
+        throw new CacheError(`its container did not start listening; ${held}last log lines: ${logs.trim().split('\n').slice(-3).join(' | ')}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -599,21 +635,9 @@ export class CacheManager {
  */
 function outdated(container: ContainerInfo, entry: CachedRegistry, print: string, login: UpstreamLogin | undefined): string | undefined {
   if (container.Config.Labels?.[SPEC_LABEL] !== print) return 'its settings changed';
+  // Made once more, volume kept, then never again: the identity is no part of the fingerprint.
+  if (!identityInEnv(container.Config.Env)) return 'it was made by an earlier docker-caching, without the identity its port is checked by';
   return entry.credentials ? loginChange(loginInEnv(container.Config.Env), login, loginHost(entry)) : undefined;
-}
-
-/** Whether something accepts connections at 127.0.0.1:port here. */
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 function sum(sizes: ReadonlyMap<string, number>): number {

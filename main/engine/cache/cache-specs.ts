@@ -1,7 +1,7 @@
 // What a cached registry's container and volume look like: names, the labels that mark them
 // as docker-caching's, the Docker API bodies that create them, and the fingerprint that says
-// when a running container no longer matches the settings. Pure: no I/O, never holds a
-// secret in a label or a fingerprint.
+// when a running container no longer matches the settings, and the identity each container's
+// Distribution answers with. Pure: no I/O, never holds a secret in a label or a fingerprint.
 import { createHash } from 'node:crypto';
 import type { CacheSettings, CachedRegistry } from '#shared/config/cache-schema';
 
@@ -78,6 +78,21 @@ export function loginChange(before: UpstreamLogin | undefined, after: UpstreamLo
   return `your docker login for ${host} changed`;
 }
 
+/**
+ * The response header a cache's Distribution sends on every answer, holding its container's
+ * identity: proof that the server at its port is that container (cache-identity.ts).
+ */
+export const IDENTITY_HEADER = 'X-Docker-Caching-Cache';
+// Distribution 2.8 and 3 read REGISTRY_HTTP_HEADERS_<NAME> into `http.headers`, the name
+// lowercased (Go's Header.Set puts it back in canonical form), the value as YAML: a list.
+const IDENTITY_VAR = `REGISTRY_HTTP_HEADERS_${IDENTITY_HEADER.toUpperCase()}=`;
+
+/** The identity a container was given, read back from its environment (`Config.Env`); undefined for one made before identities. */
+export function identityInEnv(env: readonly string[] | null | undefined): string | undefined {
+  const value = env?.find((v) => v.startsWith(IDENTITY_VAR))?.slice(IDENTITY_VAR.length);
+  return value ? /^\[([0-9a-f]+)\]$/.exec(value)?.[1] : undefined;
+}
+
 type Settings = Pick<CacheSettings, 'image' | 'network' | 'ttl'>;
 
 /** The `POST /volumes/create` body. */
@@ -90,9 +105,12 @@ export function volumeSpec(registry: string): { Name: string; Labels: Record<str
  * on the registry's own volume, restarted unless stopped, reachable at 127.0.0.1:PORT, its
  * debug server (the hit and miss counters) at 127.0.0.1:debugPort and nowhere else: in the
  * host network it binds loopback itself; in a bridge network only the container's own
- * namespace sees its port, published on 127.0.0.1 alone.
+ * namespace sees its port, published on 127.0.0.1 alone. Every answer carries `identity`
+ * (hex) in IDENTITY_HEADER; it is no part of the fingerprint, so it never makes a container
+ * differ from its settings.
  */
-export function containerSpec(settings: Settings, entry: CachedRegistry, login?: UpstreamLogin): Record<string, unknown> {
+export function containerSpec(settings: Settings, entry: CachedRegistry, identity: string, login?: UpstreamLogin): Record<string, unknown> {
+  if (!/^[0-9a-f]+$/.test(identity)) throw new Error(`a cache identity is hex digits, not ${JSON.stringify(identity)}`);
   const host = settings.network === 'host';
   const env = [
     `REGISTRY_HTTP_ADDR=${host ? cacheAddress(entry) : `:${CONTAINER_PORT}`}`,
@@ -101,6 +119,7 @@ export function containerSpec(settings: Settings, entry: CachedRegistry, login?:
     // Distribution 3 reads the TTL here; 2.8 ignores the variable and keeps its own 168h.
     `REGISTRY_PROXY_TTL=${settings.ttl}`,
     'REGISTRY_STORAGE_DELETE_ENABLED=true',
+    `${IDENTITY_VAR}[${identity}]`,
     ...(login ? [`${USERNAME_VAR}${login.username}`, `${PASSWORD_VAR}${login.password}`] : []),
   ];
   const binding = {
