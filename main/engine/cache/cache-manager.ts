@@ -115,7 +115,7 @@ export class CacheManager {
    */
   async status({ exact = false } = {}): Promise<CacheStatus> {
     const settings = this.opts.settings();
-    const [containers, { sizes }] = await Promise.all([this.ownContainers(), this.volumeSizes(exact ? 'now' : 'status')]);
+    const [containers, sizes] = await Promise.all([this.ownContainers(), this.volumeSizes(exact ? 'now' : 'status')]);
     const freshness = this.sizes.freshness();
     const registries = this.registries().map((entry): CacheRegistryStatus => {
       const container = containers.get(entry.registry);
@@ -314,11 +314,11 @@ export class CacheManager {
     const evicted: { registry: string; repository: string }[] = [];
     const max = maxSizeBytes(this.opts.settings());
     for (;;) {
-      let sizes = (await this.volumeSizes('eviction')).sizes;
+      let sizes = await this.volumeSizes('eviction');
       const uses = (await this.usage.list()).filter((u) => sizes.has(u.registry));
       if (!nextEviction(uses, sum(sizes), max)) break;
       // Nothing is deleted on an estimate, nor on a measure older than a moment.
-      if ((this.sizes.measureAge(Date.now()) ?? Infinity) > TRIM_MEASURE_AGE_MS) sizes = (await this.volumeSizes('now')).sizes;
+      if ((this.sizes.measureAge(Date.now()) ?? Infinity) > TRIM_MEASURE_AGE_MS) sizes = await this.volumeSizes('now');
       const victim = nextEviction(uses.filter((u) => sizes.has(u.registry)), sum(sizes), max);
       if (!victim) break;
       await this.evict(victim.registry, victim.repository);
@@ -576,7 +576,7 @@ export class CacheManager {
    * (`now`: measured whatever is held). Only the cheap list of our volumes when none is due;
    * with no volume of ours there is nothing to measure.
    */
-  private async volumeSizes(purpose: SizesPurpose | 'now'): Promise<{ sizes: Map<string, number>; measured: boolean }> {
+  private async volumeSizes(purpose: SizesPurpose | 'now'): Promise<Map<string, number>> {
     const begun = this.sizes.changeCount();
     const volumes = await this.ownVolumes();
     const due = purpose === 'now' ? volumes.length > 0 : this.sizes.measureReason(volumes, purpose, Date.now(), maxSizeBytes(this.opts.settings())) !== undefined;
@@ -587,7 +587,7 @@ export class CacheManager {
       const measure = await this.measuringNow;
       this.sizes.measured(measure.sizes, Date.now(), measure.begun);
     }
-    return { sizes: this.sizes.sizes(volumes), measured: due };
+    return this.sizes.sizes(volumes);
   }
 
   /** The registries that have a volume of ours (a metadata read: no volume is walked). */
