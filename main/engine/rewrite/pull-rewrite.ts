@@ -402,8 +402,11 @@ async function pulled(
   await ctx.respond.write(status(`pulled ${trace.original} from ${candidate.text}${servedNote}${describeFollowUps(trace)}`));
   await ctx.respond.end();
   stepDone(run, 'answered');
-  // Bookkeeping (the pull's record, eviction) asks the engine for sizes: after the client has its answer.
-  if (candidate.cache !== undefined) void run.opts.caches?.pulled(candidate.cache, ref.path, told);
+  // Bookkeeping (the pull's record, eviction) asks the engine for sizes: after the client has its
+  // answer. It takes the counters' own word: a hit inferred from an upstream that did not answer
+  // the probe (which can time out on a busy machine while the cache reaches it) may have stored
+  // something, and a hit is never measured.
+  if (candidate.cache !== undefined) void run.opts.caches?.pulled(candidate.cache, ref.path, await served);
   ctx.updated();
 }
 
