@@ -57,6 +57,14 @@ export interface CacheStatus {
   enabled: boolean;
   maxSizeBytes: number;
   totalBytes: number;
+  /**
+   * When the sizes were last measured on the engine (ms since epoch); absent while no cache has
+   * a volume. Measuring walks every volume on the engine's host, so it is done only when it
+   * matters (main/engine/cache/cache-sizes.ts).
+   */
+  sizesMeasuredAt?: number;
+  /** The sizes were measured, then grown by what misses fetched from upstream since: an estimate. */
+  sizesEstimated?: true;
   registries: CacheRegistryStatus[];
   /** Why the caches' state could not be read (the engine unreachable, say). */
   error?: string;

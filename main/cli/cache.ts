@@ -86,7 +86,8 @@ export async function cacheCommand(args: string[], io: Io): Promise<number> {
   try {
     switch (action as Exclude<Action, 'compose'>) {
       case 'status': {
-        const status = await manager.status();
+        // Asked for by name: measured now, not the estimate a running engine may hold.
+        const status = await manager.status({ exact: true });
         const rows = status.registries.filter((r) => only === undefined || only.includes(r.registry));
         if (values.json) {
           for (const row of rows) io.stdout.write(JSON.stringify(jsonRow(row)) + '\n');

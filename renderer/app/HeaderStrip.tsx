@@ -76,6 +76,12 @@ function DockerContext(): ReactElement | null {
   );
 }
 
+/** When the sizes shown were measured (a measure walks every volume on the engine's host, so it is rare). */
+function sizesFreshness(measuredAt: number, estimated: boolean): string {
+  const at = new Date(measuredAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `Sizes measured at ${at}${estimated ? ', plus what pulls fetched since' : ''}`;
+}
+
 function LocalCache(): ReactElement | null {
   const cache = useApp((s) => s.status?.cache);
   if (!cache) return null;
@@ -84,6 +90,7 @@ function LocalCache(): ReactElement | null {
   const title = [
     `Local cache ${cache.enabled ? 'on' : 'off'}: ${formatBytes(cache.totalBytes)} of ${formatBytes(cache.maxSizeBytes)}`,
     ...cache.registries.map((r) => `${r.registry} (127.0.0.1:${r.port}): ${r.state}${r.error ? `: ${r.error}` : ''}${r.recreated ? ` (made again: ${r.recreated})` : ''}`),
+    ...(cache.sizesMeasuredAt !== undefined ? [sizesFreshness(cache.sizesMeasuredAt, cache.sizesEstimated === true)] : []),
   ].join('\n');
   return (
     <div className="strip-item" title={title} data-testid="strip-cache">

@@ -23,6 +23,8 @@ const cache: CacheStatus = {
   enabled: true,
   maxSizeBytes: 20e9,
   totalBytes: 1.5 * 2 ** 30,
+  sizesMeasuredAt: Date.now(),
+  sizesEstimated: true,
   registries: [
     { registry: 'docker.io', port: 5050, state: 'running', container: 'docker-caching-cache-docker.io', sizeBytes: 1.5 * 2 ** 30, remote: 'https://registry-1.docker.io' },
     { registry: 'ghcr.io', port: 5051, state: 'not started', container: null, sizeBytes: null, remote: 'https://ghcr.io' },
@@ -71,6 +73,7 @@ describe('local cache in the header and the inspector', () => {
     const page = await open({}, { status: { ...status, cache } });
     const strip = page.getByTestId('strip-cache');
     expect(await strip.innerText()).toMatch(/cache\s+1\.5 GB of 19 GB/i);
+    expect(await strip.getAttribute('title')).toMatch(/\nSizes measured at \d\d?:\d\d( [AP]M)?, plus what pulls fetched since$/);
     expect(await page.getByRole('list', { name: 'Counters' }).or(page.locator('.counters')).innerText()).toMatch(/from cache\s+30/);
     await page.evaluate((s) => window.__fake.emit('status.changed', s), {
       ...status, cache: { ...cache, registries: [{ ...cache.registries[1]!, state: 'error' as const, error: 'its port 5051 is taken' }] },

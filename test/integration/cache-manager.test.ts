@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { configSchema } from '#shared/config/schema';
 import { cachedRegistries } from '#shared/config/cache-schema';
 import { CacheManager } from '../../main/engine/cache/cache-manager';
+import { createEngineCaches } from '../../main/engine/cache/engine-caches';
 import { upstreamLogin } from '../../main/engine/cache/cache-setup';
 import { cacheName, containerSpec, IDENTITY_HEADER } from '../../main/engine/cache/cache-specs';
 import { EngineClient } from '../../main/engine/upstream/engine-client';
@@ -317,6 +318,49 @@ describe('maxSize eviction', () => {
       expect((await manager.status()).registries[0]).toMatchObject({ registry, state: 'running' });
       docker(host, ['pull', `127.0.0.1:${port}/${names[1]}:1`]);
       docker(host, ['rmi', `127.0.0.1:${port}/${names[1]}:1`]);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it('after a restart, the first refresh measures the caches and evicts when they are over a maxSize lowered meanwhile', async () => {
+    const registry = testRegistry();
+    const port = await freePort();
+    const names = ['restart-old', 'restart-new'].map((n) => `library/${n}${process.pid}`);
+    for (const name of names) {
+      importBusyboxImage(host, `${origin}/${name}:1`, `${name} ${Date.now()}`);
+      docker(host, ['push', `${origin}/${name}:1`]);
+      docker(host, ['rmi', `${origin}/${name}:1`]);
+    }
+    const home = tempDir();
+    const configPath = join(home, 'config.yaml');
+    let maxSize = '10GB';
+    const file = parse(cacheConfigText({ image, registries: { [registry]: { port, remote: `http://${origin}` } } })) as { cache: Record<string, unknown> };
+    const config = () => configSchema.parse({ version: 1, cache: { ...file.cache, maxSize } });
+    const engine = new EngineClient(() => parseUpstream(host));
+    try {
+      const before = createEngineCaches({ engine, config, configPath, env: {}, home });
+      expect((await before.ensure(registry)).ok).toBe(true);
+      for (const [i, name] of names.entries()) {
+        docker(host, ['pull', `127.0.0.1:${port}/${name}:1`]);
+        docker(host, ['rmi', `127.0.0.1:${port}/${name}:1`]);
+        await before.pulled(registry, name, { kind: 'unknown', reason: 'told by the test' });
+        const recorded = Date.now();
+        if (i === 0) await until('the clock to move past the first pull', () => Date.now() > recorded); // no tie
+      }
+      const volume = cacheName(registry);
+      expect(cachedRepositories(host, volume)).toEqual([...names].sort());
+      const size = before.snapshot()!.totalBytes;
+      expect(size).toBeGreaterThan(0);
+
+      // The engine starts again with room for one image, not two: its first refresh measures, and the older pull goes.
+      maxSize = String(Math.floor(size * 0.75));
+      const after = createEngineCaches({ engine, config, configPath, env: {}, home });
+      await after.refresh();
+      await until('the older repository to be evicted', () => cachedRepositories(host, volume).length === 1, 60_000);
+      expect(cachedRepositories(host, volume)).toEqual([names[1]]);
+      await until('the measure after the eviction', () => (after.snapshot()?.totalBytes ?? size) < size * 0.75, 60_000);
+      expect(after.snapshot()?.error).toBeUndefined();
     } finally {
       engine.close();
     }

@@ -3,6 +3,8 @@
 // stopped, cleared, measured, and kept under `maxSize` by evicting the least recently pulled
 // repositories. Never touches a container or volume without our labels, whatever its name,
 // and never pulls its own image through a cache (its requests go to the engine directly).
+// Never measures the volumes (a `/system/df` walks every volume on the host) when the sizes it
+// holds will do: see cache-sizes.ts for when it must.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CacheSettings, CachedRegistry } from '#shared/config/cache-schema';
 import { cachedRegistries, maxSizeBytes } from '#shared/config/cache-schema';
@@ -14,6 +16,7 @@ import {
 } from './cache-specs';
 import { newIdentity, whoServes } from './cache-identity';
 import { nextEviction } from './eviction';
+import { CacheSizes, type SizesPurpose } from './cache-sizes';
 import { UsageFile } from './usage-file';
 import { upstreamAnswers } from './upstream-probe';
 import type { CacheRegistryStatus, CacheStatus } from '#shared/ipc';
@@ -55,6 +58,9 @@ interface ContainerInfo {
 
 class CacheError extends Error {}
 
+/** How old a measure of the sizes may be for an eviction to be decided on it (one taken for the status just before, say). */
+const TRIM_MEASURE_AGE_MS = 30_000;
+
 /** How long a pull's probe of its cache's upstream may take before the upstream counts as unreachable. */
 const UPSTREAM_PROBE_TIMEOUT_MS = 3_000;
 /** How long the cache's port may take to say who serves it (a loopback GET of a few ms when it is ours). */
@@ -62,6 +68,8 @@ const IDENTITY_CHECK_TIMEOUT_MS = 1_000;
 
 export class CacheManager {
   private readonly usage: UsageFile;
+  private readonly sizes = new CacheSizes();
+  private measuringNow: Promise<{ sizes: Map<string, number>; begun: number }> | undefined;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly failures = new Map<string, { reason: string; at: number; fingerprint: string }>();
   /** Registries whose cache is being trimmed, with the repository evicted. */
@@ -100,10 +108,15 @@ export class CacheManager {
     return entry;
   }
 
-  /** Each registry's state, container and size, with the total against `maxSize`. */
-  async status(): Promise<CacheStatus> {
+  /**
+   * Each registry's state, container and size, with the total against `maxSize`. The sizes are
+   * the last measured, grown by what misses fetched since, unless they are due to be measured
+   * again (cache-sizes.ts); `exact` measures them now (what the user asked for by name).
+   */
+  async status({ exact = false } = {}): Promise<CacheStatus> {
     const settings = this.opts.settings();
-    const [containers, sizes] = await Promise.all([this.ownContainers(), this.volumeSizes()]);
+    const [containers, { sizes }] = await Promise.all([this.ownContainers(), this.volumeSizes(exact ? 'now' : 'status')]);
+    const freshness = this.sizes.freshness();
     const registries = this.registries().map((entry): CacheRegistryStatus => {
       const container = containers.get(entry.registry);
       const failure = this.failures.get(entry.registry);
@@ -123,7 +136,9 @@ export class CacheManager {
     return {
       enabled: settings.enabled,
       maxSizeBytes: maxSizeBytes(settings),
-      totalBytes: [...sizes.values()].reduce((a, b) => a + b, 0),
+      totalBytes: sum(sizes),
+      ...(sizes.size > 0 && freshness.measuredAt !== undefined ? { sizesMeasuredAt: freshness.measuredAt } : {}),
+      ...(sizes.size > 0 && freshness.estimated ? { sizesEstimated: true } : {}),
       registries,
     };
   }
@@ -263,6 +278,7 @@ export class CacheManager {
         const res = await this.opts.engine.call('DELETE', `/volumes/${encodeURIComponent(volume.Name)}`);
         if (res.status !== 204 && res.status !== 404) throw new Error(`cannot remove volume ${volume.Name}: ${dockerErrorMessage(res.text)}`);
         removed.push(volume.Name);
+        this.sizes.removed(registry);
         await this.usage.forget(registry);
       });
     }
@@ -276,10 +292,13 @@ export class CacheManager {
   }
 
   /**
-   * Notes a pull that went through `registry`'s cache, then evicts the least recently pulled
-   * repositories while the caches together hold more than `maxSize`. Returns what it evicted.
+   * Notes a pull that went through `registry`'s cache and stored `storedBytes` there (what it
+   * fetched from upstream; undefined when not known, and then measured), then evicts the least
+   * recently pulled repositories while the caches together hold more than `maxSize`. Returns
+   * what it evicted.
    */
-  async recordPull(registry: string, repository: string): Promise<{ registry: string; repository: string }[]> {
+  async recordPull(registry: string, repository: string, storedBytes?: number): Promise<{ registry: string; repository: string }[]> {
+    this.sizes.grew(registry, storedBytes, Date.now());
     await this.usage.record(registry, repository);
     return this.enforceMaxSize();
   }
@@ -295,10 +314,12 @@ export class CacheManager {
     const evicted: { registry: string; repository: string }[] = [];
     const max = maxSizeBytes(this.opts.settings());
     for (;;) {
-      const sizes = await this.volumeSizes();
-      const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+      let sizes = (await this.volumeSizes('eviction')).sizes;
       const uses = (await this.usage.list()).filter((u) => sizes.has(u.registry));
-      const victim = nextEviction(uses, total, max);
+      if (!nextEviction(uses, sum(sizes), max)) break;
+      // Nothing is deleted on an estimate, nor on a measure older than a moment.
+      if ((this.sizes.measureAge(Date.now()) ?? Infinity) > TRIM_MEASURE_AGE_MS) sizes = (await this.volumeSizes('now')).sizes;
+      const victim = nextEviction(uses.filter((u) => sizes.has(u.registry)), sum(sizes), max);
       if (!victim) break;
       await this.evict(victim.registry, victim.repository);
       evicted.push({ registry: victim.registry, repository: victim.repository });
@@ -328,6 +349,7 @@ export class CacheManager {
           await this.runOnce(evictionSpec(settings, registry, [repository]));
         } finally {
           await this.usage.forget(registry, repository);
+          this.sizes.changed(`${repository} was evicted from the cache for ${registry}`);
           const identity = container && identityInEnv(container.Config.Env);
           const port = this.registries().find((r) => r.registry === registry)?.port;
           // One made before identities is made again by the next pull; its log alone says it listens.
@@ -500,6 +522,7 @@ export class CacheManager {
     if (volume) return;
     const res = await this.opts.engine.call('POST', '/volumes/create', jsonBody(volumeSpec(registry)));
     if (res.status !== 201) throw new CacheError(`cannot create its volume: ${dockerErrorMessage(res.text)}`);
+    this.sizes.created(registry);
   }
 
   private async removeContainer(id: string): Promise<void> {
@@ -557,8 +580,43 @@ export class CacheManager {
     return byRegistry;
   }
 
-  /** Bytes in each of our volumes, by registry. */
-  private async volumeSizes(): Promise<Map<string, number>> {
+  /**
+   * Bytes in each of our volumes, by registry: as held, or measured when `purpose` needs it
+   * (`now`: measured whatever is held). Only the cheap list of our volumes when none is due;
+   * with no volume of ours there is nothing to measure.
+   */
+  private async volumeSizes(purpose: SizesPurpose | 'now'): Promise<{ sizes: Map<string, number>; measured: boolean }> {
+    const begun = this.sizes.changeCount();
+    const volumes = await this.ownVolumes();
+    const due = purpose === 'now' ? volumes.length > 0 : this.sizes.measureReason(volumes, purpose, Date.now(), maxSizeBytes(this.opts.settings())) !== undefined;
+    if (volumes.length === 0) this.sizes.noVolumes(Date.now(), begun);
+    else if (due) {
+      // One measure at a time: a read that wants one while another runs takes that one's answer.
+      this.measuringNow ??= this.measureVolumes().finally(() => (this.measuringNow = undefined));
+      const measure = await this.measuringNow;
+      this.sizes.measured(measure.sizes, Date.now(), measure.begun);
+    }
+    return { sizes: this.sizes.sizes(volumes), measured: due };
+  }
+
+  /** The registries that have a volume of ours (a metadata read: no volume is walked). */
+  private async ownVolumes(): Promise<string[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`${OWNER_LABEL}=${OWNER_VALUE}`] }));
+    const res = await this.opts.engine.call('GET', `/volumes?filters=${filters}`);
+    if (res.status !== 200) throw new CacheError(`cannot list volumes: ${dockerErrorMessage(res.text)}`);
+    const { Volumes } = JSON.parse(res.text) as { Volumes: { Name: string; Labels: Record<string, string> | null }[] | null };
+    return (Volumes ?? []).flatMap((v) => {
+      const registry = v.Labels?.[REGISTRY_LABEL];
+      return registry && isOwn(v.Labels, registry) && v.Name === cacheName(registry) ? [registry] : [];
+    });
+  }
+
+  /**
+   * Bytes in each of our volumes, by registry, as the engine counts them now (it walks every
+   * volume on the host), with the count of changes to the sizes when it began.
+   */
+  private async measureVolumes(): Promise<{ sizes: Map<string, number>; begun: number }> {
+    const begun = this.sizes.changeCount();
     const res = await this.opts.engine.call('GET', '/system/df?type=volume', { timeoutMs: 120_000 });
     if (res.status !== 200) throw new CacheError(`cannot read volume sizes: ${dockerErrorMessage(res.text)}`);
     const { Volumes } = JSON.parse(res.text) as { Volumes: { Name: string; Labels: Record<string, string> | null; UsageData: { Size: number } | null }[] | null };
@@ -567,7 +625,7 @@ export class CacheManager {
       const registry = volume.Labels?.[REGISTRY_LABEL];
       if (registry && isOwn(volume.Labels, registry) && volume.Name === cacheName(registry)) sizes.set(registry, Math.max(0, volume.UsageData?.Size ?? 0));
     }
-    return sizes;
+    return { sizes, begun };
   }
 
   // One operation at a time per registry: two pulls must not both create its container.
@@ -589,6 +647,10 @@ function outdated(container: ContainerInfo, entry: CachedRegistry, print: string
   // Made once more, volume kept, then never again: the identity is no part of the fingerprint.
   if (!identityInEnv(container.Config.Env)) return 'it was made by an earlier docker-caching, without the identity its port is checked by';
   return entry.credentials ? loginChange(loginInEnv(container.Config.Env), login, loginHost(entry)) : undefined;
+}
+
+function sum(sizes: ReadonlyMap<string, number>): number {
+  return [...sizes.values()].reduce((a, b) => a + b, 0);
 }
 
 function jsonBody(value: unknown): { headers: Record<string, string>; body: string } {

@@ -2,7 +2,9 @@
 // hooks the pull rewrite calls (lazy start, pulls recorded for eviction), and the last known
 // state for the tray and the status strip, refreshed when something changes. Never blocks a
 // pull on bookkeeping: recording and eviction run after the pull has answered, and a pull the
-// cache served alone (a hit) costs the engine no call at all afterwards.
+// cache served alone (a hit) costs the engine no call at all afterwards. A refresh (every health
+// check) reads the containers' states and the list of our volumes, and reuses the sizes the
+// manager holds: it never measures them unless they are due (cache-sizes.ts).
 import type { Config } from '#shared/config/schema';
 import type { CacheStatus } from '#shared/ipc';
 import { maxSizeBytes } from '#shared/config/cache-schema';
@@ -43,6 +45,8 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
   // Why the last bookkeeping after a pull failed (eviction), until one succeeds.
   let bookkeepingError: string | undefined;
   let lastMaxSize = maxSizeBytes(opts.config().cache);
+  // The measure last found over maxSize and handed to an eviction, so one measure starts one.
+  let enforcedOn: number | undefined;
 
   const read = async () => {
     let next: CacheStatus;
@@ -53,9 +57,18 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
       const settings = opts.config().cache;
       next = { enabled: settings.enabled, maxSizeBytes: snapshot?.maxSizeBytes ?? 0, totalBytes: snapshot?.totalBytes ?? 0, registries: snapshot?.registries ?? [], error: (err as Error).message };
     }
+    overrun(next);
     if (JSON.stringify(next) === JSON.stringify(snapshot)) return;
     snapshot = next;
     for (const l of listeners) l();
+  };
+  // A measure taken for the status found the caches over maxSize (grown where we could not see,
+  // or more than misses said): evict now, not at the next miss.
+  const overrun = (status: CacheStatus) => {
+    if (!status.enabled || status.sizesMeasuredAt === undefined || status.sizesEstimated || status.totalBytes <= status.maxSizeBytes) return;
+    if (status.sizesMeasuredAt === enforcedOn) return;
+    enforcedOn = status.sizesMeasuredAt;
+    void keepBooks(manager.enforceMaxSize(), true);
   };
   // One read at a time; a change during a read asks for one more.
   const refresh = (): Promise<void> => {
@@ -97,7 +110,8 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
       // A hit stored nothing new in the cache: noting when it was pulled is all there is to do
       // (no size to read from the engine, nothing to evict, no state changed).
       if (served?.kind === 'hit') return keepBooks(manager.notePull(registry, repository), false);
-      return keepBooks(manager.recordPull(registry, repository), true);
+      // A miss grew the cache by what it fetched from upstream; otherwise by an amount not known, measured.
+      return keepBooks(manager.recordPull(registry, repository, served?.kind === 'miss' ? served.bytes : undefined), true);
     },
     settingsChanged() {
       // Pulls the caches serve alone no longer look at sizes: a lower maxSize is applied now.
