@@ -2,14 +2,15 @@
 // dockerd, docker-proxy publishing the port, a Distribution cache container made from the
 // registry image): the cache is published on 127.0.0.1:PORT and nowhere else, a pull through
 // `serve` fills it from an "upstream" registry the container reaches at the bridge's gateway,
-// and with that upstream stopped the same pull is served from the cache. Docker CLIs 28 and 20.10.
+// and with that upstream stopped the same pull is served from the cache; another registry that
+// takes the published port while the cache is stopped is never pulled from. Docker CLIs 28 and 20.10.
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheName } from '../../main/engine/cache/cache-specs';
-import { DOCKER_CLIS, docker, publishImage, startRegistry, type Registry } from '../harness/real-docker';
+import { DOCKER_CLIS, docker, importBusyboxImage, publishImage, startRegistry, type Registry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
 import { cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
@@ -103,5 +104,42 @@ describe('the local cache in network: bridge', () => {
       ...names.map(() => ({ registry: 'docker.io', outcome: 'used', served: expect.objectContaining({ kind: 'miss' }) })),
       ...names.map(() => ({ registry: 'docker.io', outcome: 'used', upstreamUnreachable: true, served: { kind: 'hit' } })),
     ]);
+  });
+
+  it('after its container is stopped by hand and another registry takes its published port, the next pull falls back to the original and never goes to that registry', async () => {
+    // The cached registry is the upstream itself, so the original is there to fall back to.
+    const upstream: Registry = await startRegistry({ host: gateway, port: await freePort(gateway) });
+    cleanups.push(() => upstream.stop());
+    const refOf = (name: string) => `${upstream.address}/library/${name}:1`;
+    const [first, second] = ['first', 'second'].map((n) => `bridgetaken${process.pid}${n}`) as [string, string];
+    for (const name of [first, second]) publishImage(host, refOf(name), refOf(name));
+
+    const [port, debugPort] = [await freePort(), await freePort()];
+    const home = mkdtempSync(join(tmpdir(), 'dc-cache-bridge-'));
+    cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, network: 'bridge', registries: { [upstream.address]: { port, debugPort, remote: `http://${upstream.address}` } } }));
+    const s: Serve = await startServe({ upstream: host, home });
+    cleanups.push(() => removeCaches(host, [cacheName(upstream.address)]));
+    cleanups.push(() => s.stop());
+    const pulls = () => s.entries.filter((e) => e.route === 'pull');
+    docker(s.host, ['pull', refOf(first)]);
+    await until('the first pull logged', () => pulls().length === 1, 30_000);
+    expect(pulls()[0]!.rewrite?.cache?.outcome).toBe('used');
+
+    docker(host, ['stop', cacheName(upstream.address)]);
+    const impostor = await startRegistry({ port });
+    cleanups.push(() => impostor.stop());
+    importBusyboxImage(host, `${impostor.address}/library/${second}:1`, 'impostor');
+    docker(host, ['push', `${impostor.address}/library/${second}:1`]);
+    docker(host, ['rmi', `${impostor.address}/library/${second}:1`]);
+
+    // docker-proxy cannot publish the port: the engine refuses to start the container.
+    const out = docker(s.host, ['pull', refOf(second)]);
+    expect(out).toContain(`the local cache for ${upstream.address} cannot be used: its container does not start:`);
+    expect(out).toContain(`127.0.0.1:${port}: bind: address already in use`);
+    await until('the second pull logged', () => pulls().length === 2, 30_000);
+    expect(pulls()[1]).toMatchObject({ action: 'fell back', rewrite: { cache: { outcome: 'unavailable' } } });
+    expect(docker(host, ['run', '--rm', '--network', 'none', refOf(second), 'cat', '/marker']).trim()).toBe(refOf(second));
+    for (const name of [first, second]) docker(host, ['rmi', refOf(name)]);
   });
 });

@@ -53,7 +53,7 @@ interface ContainerInfo {
   Id: string;
   Name: string;
   Config: { Labels: Record<string, string> | null; Env: string[] | null };
-  State: { Status: string; Running: boolean; Restarting: boolean; ExitCode: number; StartedAt: string };
+  State: { Status: string; Running: boolean; Restarting: boolean; ExitCode: number; FinishedAt: string };
 }
 
 class CacheError extends Error {}
@@ -352,11 +352,8 @@ export class CacheManager {
           this.sizes.changed(`${repository} was evicted from the cache for ${registry}`);
           const identity = container && identityInEnv(container.Config.Env);
           const port = this.registries().find((r) => r.registry === registry)?.port;
-          if (wasRunning) {
-            await this.opts.engine.call('POST', `/containers/${container.Id}/start`);
-            // One made before identities is made again by the next pull; its log alone says it listens.
-            await this.waitListening(container.Id, port !== undefined && identity ? { port, identity } : undefined);
-          }
+          // One made before identities is made again by the next pull; its log alone says it listens.
+          if (wasRunning) await this.startServing(container.Id, port !== undefined && identity ? { port, identity } : undefined);
         }
       });
     } finally {
@@ -420,16 +417,24 @@ export class CacheManager {
       // Running: its port answers as this container, or (an engine whose loopback is not this
       // machine's) not at all from here. Another server there means ours could not bind it.
       if ((await whoServes(entry.port, identity, IDENTITY_CHECK_TIMEOUT_MS)) !== 'another server') return made;
-      await this.waitListening(container.Id, serving);
+      await this.waitListening(container.Id, serving, logsAfter(container.State.FinishedAt));
       return made;
     }
-    const started = await engine.call('POST', `/containers/${container.Id}/start`);
+    await this.startServing(container.Id, serving);
+    return made;
+  }
+
+  /** Starts a container of ours and waits until it serves (see waitListening). */
+  private async startServing(id: string, serving: { port: number; identity: string } | undefined): Promise<void> {
+    // Its log from the end of its last run on: a line this start writes may be stamped before
+    // the engine notes the start itself (StartedAt), on a loaded machine by tens of ms.
+    const since = logsAfter((await this.inspectId(id))?.State.FinishedAt);
+    const started = await this.opts.engine.call('POST', `/containers/${id}/start`);
     if (started.status !== 204 && started.status !== 304) {
-      await this.stopQuietly(container.Id);
+      await this.stopQuietly(id);
       throw new CacheError(`its container does not start: ${dockerErrorMessage(started.text)}`);
     }
-    await this.waitListening(container.Id, serving);
-    return made;
+    await this.waitListening(id, serving, since);
   }
 
   /** A tag of the login that only this run can make (HMAC with a random key); 'none' without one. */
@@ -439,17 +444,16 @@ export class CacheManager {
 
   /**
    * Waits until the container serves, proved one of two ways: its identity answers at its port
-   * (`serving`), or its own log since this start says "listening on" while nothing answers at
+   * (`serving`), or its own log since `since` (the end of its last run) says "listening on" while nothing answers at
    * the port from here (an engine whose loopback is not this machine's: Distribution writes that
    * line only once it holds the port). Another server at the port is never taken for it: a
    * container that cannot bind a taken port exits, and its fatal line is the reason; should it
    * listen all the same (its port is not this machine's), the port here is reported as taken.
    */
-  private async waitListening(id: string, serving: { port: number; identity: string } | undefined): Promise<void> {
+  private async waitListening(id: string, serving: { port: number; identity: string } | undefined, since: string): Promise<void> {
     // A minute: Distribution took over 20 s to listen on a loaded 2-core machine; a container
     // that cannot start exits and is caught at once, so only a silent hang waits this long.
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 60_000);
-    const since = sinceStart((await this.inspectId(id))?.State.StartedAt);
     for (;;) {
       const info = await this.inspectId(id);
       const logs = await this.logs(id, since);
@@ -460,7 +464,12 @@ export class CacheManager {
         await this.stopQuietly(id);
         // Read again: the fatal line may have been written after the read above.
         const last = await this.logs(id, since).catch(() => logs);
-        throw new CacheError(`its container stopped: ${fatalLine(last) ?? `exit code ${info?.State.ExitCode ?? 'unknown'}`}`);
+        const exit = `exit code ${info?.State.ExitCode ?? 'unknown'}`;
+        const fatal = fatalLine(last);
+        if (fatal || who !== 'another server') throw new CacheError(`its container stopped: ${fatal ?? exit}`);
+        // Its log said nothing (the engine may miss the last lines of a container that exits at
+        // once), but who holds its port is known.
+        throw new CacheError(`port ${serving?.port} on 127.0.0.1 is served by something else (its container stopped, ${exit})`);
       }
       if (/listening on/.test(logs)) {
         if (who === 'no answer') return;
@@ -661,12 +670,16 @@ function streamError(text: string): string | undefined {
   return undefined;
 }
 
-/** The log `since` for this start only (`seconds.nanoseconds`), so an earlier run's lines do not count. */
-function sinceStart(startedAt: string | undefined): string {
-  const m = startedAt ? /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(startedAt) : null;
+/**
+ * The log `since` (`seconds.nanoseconds`) for the lines after `time`, the end of a container's
+ * last run, so an earlier run's lines do not count; all of them for one that never ran (Go's
+ * zero time, 0001-01-01).
+ */
+function logsAfter(time: string | undefined): string {
+  const m = time ? /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(time) : null;
   if (!m) return '0';
   const seconds = Math.floor(Date.parse(`${m[1]}${m[3]}`) / 1000);
-  return Number.isNaN(seconds) ? '0' : `${seconds}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
+  return Number.isNaN(seconds) || seconds <= 0 ? '0' : `${seconds}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
 }
 
 /** The text of a non-TTY container's log stream (8-byte frame headers removed). */
