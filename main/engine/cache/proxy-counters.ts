@@ -1,35 +1,16 @@
 // Reads a cache's proxy counters from its Distribution debug server (`GET /debug/vars` on
 // 127.0.0.1:debugPort, expvar's JSON, `registry.proxy.{blobs,manifests}`). A ~1 ms GET on
-// loopback, bounded by a timeout; never retries and never holds a pull for longer.
-import { request } from 'node:http';
+// loopback (registry-get.ts, kept alive between pulls), bounded by a timeout; never retries.
 import type { ProxyCounters, ProxyMetrics } from './hit-or-miss';
+import { registryGet } from './registry-get';
 
 const MAX_BYTES = 1024 * 1024;
 
-export function readProxyCounters(address: string, timeoutMs: number): Promise<ProxyCounters> {
-  return new Promise((resolve, reject) => {
-    const req = request(`http://${address}/debug/vars`, { timeout: timeoutMs, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BYTES) req.destroy(new Error('its /debug/vars is too large'));
-        else parts.push(chunk);
-      });
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`its debug server answered ${res.statusCode}`));
-        try {
-          resolve(proxyCounters(JSON.parse(Buffer.concat(parts).toString('utf8'))));
-        } catch (err) {
-          reject(err as Error);
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`its debug server at ${address} did not answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
+export async function readProxyCounters(address: string, timeoutMs: number): Promise<ProxyCounters> {
+  const res = await registryGet(`http://${address}/debug/vars`, timeoutMs, MAX_BYTES);
+  if (!res.ok) throw new Error(`its debug server at ${address}: ${res.reason}`);
+  if (res.status !== 200) throw new Error(`its debug server answered ${res.status}`);
+  return proxyCounters(JSON.parse(res.body.toString('utf8')));
 }
 
 /** The proxy counters in expvar's JSON, or an error naming what is missing. */
