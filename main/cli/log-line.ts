@@ -6,11 +6,12 @@ import { cacheTraceText } from '#shared/cache-served';
 
 export type LogFormat = 'text' | 'json';
 
+/** Bytes in decimal units, as shared/bytes.ts says why; without spaces, one token of a log line. */
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n}B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)}kB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)}MB`;
-  return `${(n / 1024 ** 3).toFixed(2)}GB`;
+  if (n < 1e3) return `${n}B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)}kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)}MB`;
+  return `${(n / 1e9).toFixed(2)}GB`;
 }
 
 export function formatDuration(ms: number): string {

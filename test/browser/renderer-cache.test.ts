@@ -72,7 +72,7 @@ describe('local cache in the header and the inspector', () => {
   it('shows the cache size against maxSize, or the first error, and counts pulls from the cache', async () => {
     const page = await open({}, { status: { ...status, cache } });
     const strip = page.getByTestId('strip-cache');
-    expect(await strip.innerText()).toMatch(/cache\s+1\.5 GB of 19 GB/i);
+    expect(await strip.innerText()).toMatch(/cache\s+1\.6 GB of 20 GB/i);
     expect(await strip.getAttribute('title')).toMatch(/\nSizes measured at \d\d?:\d\d( [AP]M)?, plus what pulls fetched since$/);
     expect(await page.getByRole('list', { name: 'Counters' }).or(page.locator('.counters')).innerText()).toMatch(/from cache\s+30/);
     await page.evaluate((s) => window.__fake.emit('status.changed', s), {
@@ -98,7 +98,7 @@ describe('local cache in the header and the inspector', () => {
   it('says whether a pull through the cache was a hit or a miss, in the trace and the list', async () => {
     const told = (served: CacheServed): LogDetail => throughCache({ outcome: 'used', served });
     const cases: [CacheServed, string, string][] = [
-      [{ kind: 'miss', layersFetched: 2, layers: 3, bytes: 32_500_000 }, 'fetched from upstream: 2 of 3 layers, 31 MB', 'local cache (docker.io), miss'],
+      [{ kind: 'miss', layersFetched: 2, layers: 3, bytes: 32_500_000 }, 'fetched from upstream: 2 of 3 layers, 33 MB', 'local cache (docker.io), miss'],
       [{ kind: 'hit' }, 'served from cache', 'local cache (docker.io), hit'],
       [{ kind: 'unknown', reason: '2 pulls overlapped' }, 'hit/miss unknown: 2 pulls overlapped', 'local cache (docker.io)'],
     ];

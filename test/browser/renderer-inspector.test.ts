@@ -39,7 +39,7 @@ describe('request list', () => {
     expect(await shownSeqs(page)).toEqual(entries.map((e) => e.seq));
     const pull = page.locator('[data-seq="4"]');
     expect(await pull.locator('[role="gridcell"]').allInnerTexts()).toEqual(
-      [expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3}$/), 'POST', 'pull', 'ubuntu:18.04', 'redirected', 'mirror.internal:5000 (mirror)', '200', '2.43 s', '25 MB'],
+      [expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3}$/), 'POST', 'pull', 'ubuntu:18.04', 'redirected', 'mirror.internal:5000 (mirror)', '200', '2.43 s', '27 MB'],
     );
     expect(await page.locator('[role="columnheader"]').allInnerTexts()).toEqual(
       ['Time', 'Method', 'Endpoint', 'Image', 'Action', 'Came from / reason', 'Status', 'Duration', 'Size'],
@@ -344,7 +344,7 @@ describe('header strip', () => {
     const strip = page.getByLabel('Proxy status');
     expect(await strip.innerText()).toContain(SOCKET);
     expect(await strip.innerText()).toMatch(/unix:\/\/\/var\/run\/docker\.sock\s+Engine 20\.10\.24/);
-    expect(await page.getByRole('group', { name: 'Pull counters: show these pulls' }).innerText()).toMatch(/redirected\s+42[\s\S]*fell back\s+3[\s\S]*blocked\s+1[\s\S]*failed\s+1[\s\S]*from mirrors\s+1\.7 GB/);
+    expect(await page.getByRole('group', { name: 'Pull counters: show these pulls' }).innerText()).toMatch(/redirected\s+42[\s\S]*fell back\s+3[\s\S]*blocked\s+1[\s\S]*failed\s+1[\s\S]*from mirrors\s+1\.9 GB/);
 
     await page.getByRole('button', { name: 'Copy socket path' }).click();
     await page.getByText('Copied').waitFor({ state: 'attached' });

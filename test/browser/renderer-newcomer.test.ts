@@ -208,9 +208,9 @@ describe('failures at scale', () => {
     expect(await reason(7)).toBe('original registry (mirror: manifest unknown)');
     expect(await reason(8)).toBe('blocked by rule for docker.io/badcorp');
     const size = (seq: number) => page.locator(`[data-seq="${seq}"] [role="gridcell"]`).last().innerText();
-    expect(await size(4)).toBe('25 MB');
+    expect(await size(4)).toBe('27 MB');
     expect(await size(7)).toBe('—');
-    expect(await size(12)).toBe('7.3 KB');
+    expect(await size(12)).toBe('7.5 kB');
     await page.close();
   });
 

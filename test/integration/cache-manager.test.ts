@@ -86,7 +86,7 @@ describe('cache status|up|down|clear', () => {
     expect(running).toMatchObject({ registry, port, state: 'running', container: cacheName(registry) });
     expect(typeof running.sizeBytes).toBe('number');
     const text = cli(['status', registry, '--config', config]).stdout;
-    expect(text).toMatch(/^local cache: on, .* of 18\.63GB on unix:\/\//);
+    expect(text).toMatch(/^local cache: on, .* of 20\.00GB on unix:\/\//);
     expect(text).toContain(`${registry}`);
     expect(text).toContain('running');
 

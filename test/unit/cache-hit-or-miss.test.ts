@@ -91,8 +91,8 @@ describe('the words for it', () => {
   it('says hit, miss with layers and size, or why it cannot tell', () => {
     expect(cacheServedText({ kind: 'hit' })).toBe('served from cache');
     expect(cacheServedText({ kind: 'hit' }, true)).toBe('served from cache, upstream unreachable');
-    expect(cacheServedText({ kind: 'miss', layersFetched: 2, layers: 3, bytes: 32_500_000 })).toBe('fetched from upstream: 2 of 3 layers, 31 MB');
-    expect(cacheServedText({ kind: 'miss', layersFetched: 1, layers: 1, bytes: 1_536 })).toBe('fetched from upstream: 1 of 1 layer, 1.5 KB');
+    expect(cacheServedText({ kind: 'miss', layersFetched: 2, layers: 3, bytes: 32_500_000 })).toBe('fetched from upstream: 2 of 3 layers, 33 MB');
+    expect(cacheServedText({ kind: 'miss', layersFetched: 1, layers: 1, bytes: 1_536 })).toBe('fetched from upstream: 1 of 1 layer, 1.5 kB');
     expect(cacheServedText({ kind: 'unknown', reason: '2 pulls overlapped' })).toBe('hit/miss unknown: 2 pulls overlapped');
     expect(cacheTraceText({ registry: 'docker.io', outcome: 'used' })).toBe('went through the local cache (docker.io)');
     expect(cacheTraceText({ registry: 'docker.io', outcome: 'unavailable', reason: 'port taken' })).toBe('not used: port taken');

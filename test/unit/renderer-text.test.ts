@@ -34,9 +34,9 @@ describe('the list\'s "came from / reason" words', () => {
   });
 
   it('gives a pull\'s image size when the engine reported it, never its progress stream\'s size', () => {
-    expect(sizeText(pull({ imageBytes: 29_000_000 }))).toBe('28 MB');
+    expect(sizeText(pull({ imageBytes: 29_000_000 }))).toBe('29 MB');
     expect(sizeText(pull({}))).toBe('—');
-    expect(sizeText({ ...pull({}), route: 'list images', bytesOut: 7_450 })).toBe('7.3 KB');
+    expect(sizeText({ ...pull({}), route: 'list images', bytesOut: 7_450 })).toBe('7.5 kB');
   });
 });
 
