@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { docker, startDockerd, startRegistry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
 import type { LogEntry, PullStep } from '#shared/log';
-import { cacheConfigText, freePort, registryImage } from '../harness/cache-fixture';
+import { cacheConfigText, registryImage } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LAYER_MB = 32;

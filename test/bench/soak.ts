@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DOCKER_CLIS, docker, importBusyboxImage, removeFolder, startDockerd, startRegistry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
 import { POOL_IDLE_MS } from '../../main/engine/upstream/engine-client';
-import { freePort } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 
 const RSS_GROWTH_LIMIT = 0.1;
 

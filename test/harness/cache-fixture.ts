@@ -1,10 +1,9 @@
-// What the local cache's tests share: the registry image built once per engine, free ports
-// per run (never the fixed 5050s, which other runs and the user's own caches may hold),
-// config files that cache one registry from a local "upstream", a look inside a cache's
-// volume, and removal of every container and volume the tests' caches made.
+// What the local cache's tests share: the registry image built once per engine, config files
+// that cache one registry from a local "upstream" (on ports from ./free-port, never the fixed
+// 5050s, which other runs and the user's own caches may hold), a look inside a cache's volume,
+// and removal of every container and volume the tests' caches made.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker } from './real-docker';
@@ -20,18 +19,6 @@ export function registryImage(host: string): string {
     built.add(host);
   }
   return REGISTRY_IMAGE;
-}
-
-/** A TCP port free on `host` (127.0.0.1 unless given) right now. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface CacheConfigOptions {

@@ -17,7 +17,8 @@ import { EngineClient } from '../../main/engine/upstream/engine-client';
 import { parseUpstream } from '../../main/engine/upstream/upstream';
 import { startEngineRecorder, type EngineRecorder } from '../harness/engine-recorder';
 import { docker } from '../harness/real-docker';
-import { cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+import { cacheConfigText, registryImage, removeCaches } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 
 let socket: string;
 let host: string;

@@ -13,7 +13,8 @@ import { cacheName } from '../../main/engine/cache/cache-specs';
 import { DOCKER_CLIS, docker, importBusyboxImage, publishImage, startRegistry, type Registry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
-import { cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+import { cachedRepositories, cacheConfigText, registryImage, removeCaches } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 
 let host: string;
 let gateway: string;

@@ -15,7 +15,8 @@ import { startEngine, type RunningEngine } from '../../main/engine/start';
 import { cacheName } from '../../main/engine/cache/cache-specs';
 import { docker, publishImage, startRegistry, type Registry } from '../harness/real-docker';
 import { until } from '../harness/wait';
-import { cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+import { cachedRepositories, cacheConfigText, registryImage, removeCaches } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 
 let host: string;
 let image: string;

@@ -20,7 +20,8 @@ import { parseUpstream } from '../../main/engine/upstream/upstream';
 import { docker, importBusyboxImage, startRegistry } from '../harness/real-docker';
 import { CLI } from '../harness/serve';
 import { until } from '../harness/wait';
-import { cachedBlobs, cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches, writeCacheConfig } from '../harness/cache-fixture';
+import { cachedBlobs, cachedRepositories, cacheConfigText, registryImage, removeCaches, writeCacheConfig } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 
 let host: string;
 let origin: string;

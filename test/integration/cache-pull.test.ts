@@ -17,7 +17,8 @@ import { cacheName } from '../../main/engine/cache/cache-specs';
 import { DOCKER_CLIS, docker, importBusyboxImage, startRegistry, type Registry } from '../harness/real-docker';
 import { CLI, startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
-import { cachedRepositories, cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+import { cachedRepositories, cacheConfigText, registryImage, removeCaches } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 
 let host: string;
 let mirror: string;
@@ -201,10 +202,30 @@ describe('pulls through the local cache', () => {
     try {
       const taken = await serveWith(cached(image));
       const takenOut = docker(taken.host, ['pull', ref]);
-      expect(takenOut).toContain(`listen tcp 127.0.0.1:${port}: bind: address already in use`);
+      expect(takenOut).toContain(`listen tcp 127.0.0.1:${port}: bind: address already in use; choose another port for this registry in the cache settings`);
       const takenEntry = await taken.waitForEntry((e) => e.route === 'pull');
       expect(takenEntry.action).toBe('fell back');
       expect(takenEntry.rewrite?.cache?.outcome).toBe('unavailable');
+      expect(imageNames()).toContain(ref);
+      docker(host, ['rmi', ref]);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('falls back with the bind error and the setting to change when the port of the cache\'s debug server is taken', async () => {
+    const name = publishOnUpstream('debugtaken');
+    const [port, debugPort] = [await freePort(), await freePort()];
+    const ref = `${upstream.address}/library/${name}:1`;
+    const holder = createServer().listen(debugPort, '127.0.0.1');
+    await new Promise((r) => holder.once('listening', r));
+    try {
+      const s = await serveWith(cacheConfigText({ image, registries: { [upstream.address]: { port, debugPort, remote: `http://${upstream.address}` } } }));
+      const out = docker(s.host, ['pull', ref]);
+      expect(out).toContain(`the local cache for ${upstream.address} cannot be used: its container stopped: error listening on debug interface: listen tcp 127.0.0.1:${debugPort}: bind: address already in use; choose another debugPort for this registry in the cache settings`);
+      const entry = await s.waitForEntry((e) => e.route === 'pull');
+      expect(entry.action).toBe('fell back');
+      expect(entry.rewrite?.cache?.reason).toContain('choose another debugPort');
       expect(imageNames()).toContain(ref);
       docker(host, ['rmi', ref]);
     } finally {

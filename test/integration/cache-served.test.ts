@@ -22,7 +22,8 @@ import { startEngineRecorder } from '../harness/engine-recorder';
 import { startTokenServer } from '../harness/token-server';
 import { startServe, type Serve } from '../harness/serve';
 import { until } from '../harness/wait';
-import { cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+import { cacheConfigText, registryImage, removeCaches } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 import { buildLayeredImage } from '../harness/layered-image';
 
 let host: string;

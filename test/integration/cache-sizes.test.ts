@@ -16,7 +16,8 @@ import { DOCKER_CLIS, docker, publishImage, startRegistry } from '../harness/rea
 import { startEngineRecorder } from '../harness/engine-recorder';
 import { CLI, startServe } from '../harness/serve';
 import { until } from '../harness/wait';
-import { cacheConfigText, freePort, registryImage, removeCaches } from '../harness/cache-fixture';
+import { cacheConfigText, registryImage, removeCaches } from '../harness/cache-fixture';
+import { freePort } from '../harness/free-port';
 
 let host: string;
 let image: string;

@@ -466,7 +466,7 @@ export class CacheManager {
         const last = await this.logs(id, since).catch(() => logs);
         const exit = `exit code ${info?.State.ExitCode ?? 'unknown'}`;
         const fatal = fatalLine(last);
-        if (fatal || who !== 'another server') throw new CacheError(`its container stopped: ${fatal ?? exit}`);
+        if (fatal || who !== 'another server') throw new CacheError(`its container stopped: ${fatal ? withPortAdvice(fatal) : exit}`);
         // Its log said nothing (the engine may miss the last lines of a container that exits at
         // once), but who holds its port is known.
         throw new CacheError(`port ${serving?.port} on 127.0.0.1 is served by something else (its container stopped, ${exit})`);
@@ -692,6 +692,12 @@ function demultiplex(data: Buffer): string {
     offset += 8 + size;
   }
   return text;
+}
+
+/** A bind error with what to change: Distribution names the address, not the setting. */
+function withPortAdvice(fatal: string): string {
+  if (!/address already in use/.test(fatal)) return fatal;
+  return `${fatal}; choose another ${/debug interface/.test(fatal) ? 'debugPort' : 'port'} for this registry in the cache settings`;
 }
 
 /**
