@@ -137,7 +137,7 @@ describe('the local cache in network: bridge', () => {
     // docker-proxy cannot publish the port: the engine refuses to start the container.
     const out = docker(s.host, ['pull', refOf(second)]);
     expect(out).toContain(`the local cache for ${upstream.address} cannot be used: its container does not start:`);
-    expect(out).toContain(`127.0.0.1:${port}: bind: address already in use`);
+    expect(out).toContain(`127.0.0.1:${port}: bind: address already in use; choose another port for this registry in the cache settings`);
     await until('the second pull logged', () => pulls().length === 2, 30_000);
     expect(pulls()[1]).toMatchObject({ action: 'fell back', rewrite: { cache: { outcome: 'unavailable' } } });
     expect(docker(host, ['run', '--rm', '--network', 'none', refOf(second), 'cat', '/marker']).trim()).toBe(refOf(second));

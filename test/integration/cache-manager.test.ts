@@ -147,7 +147,7 @@ describe('cache status|up|down|clear', () => {
       expect((await fetch(`http://127.0.0.1:${port}/v2/`)).status).toBe(200);
       const config = writeCacheConfig({ image, registries: { [registry]: { port, remote: `http://${origin}` } } }, tempDir());
       const res = cli(['up', '--config', config]);
-      expect(res.stdout).toBe(`${registry}: the local cache for ${registry} cannot be used: its container stopped: listen tcp 127.0.0.1:${port}: bind: address already in use\n`);
+      expect(res.stdout).toBe(`${registry}: the local cache for ${registry} cannot be used: its container stopped: listen tcp 127.0.0.1:${port}: bind: address already in use; choose another port for this registry in the cache settings\n`);
       expect(res.code).toBe(1);
       expect(docker(host, ['container', 'inspect', '--format', '{{.State.Status}}', cacheName(registry)]).trim()).toBe('exited');
     } finally {

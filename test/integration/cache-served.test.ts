@@ -25,11 +25,13 @@ import { until } from '../harness/wait';
 import { cacheConfigText, registryImage, removeCaches } from '../harness/cache-fixture';
 import { freePort } from '../harness/free-port';
 import { buildLayeredImage } from '../harness/layered-image';
+import { startLateStore, type LateStore } from '../harness/late-store';
 
 let host: string;
 let image: string;
 const running: Serve[] = [];
 const registries: Registry[] = [];
+const fronts: LateStore[] = [];
 const dirs: string[] = [];
 const HUB_CACHE = cacheName('docker.io');
 /** The caches a test made besides docker.io's, removed after it whatever happened. */
@@ -41,6 +43,7 @@ beforeAll(() => {
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
+  await Promise.all(fronts.splice(0).map((f) => f.stop()));
   await Promise.all(registries.splice(0).map((r) => r.stop()));
   removeCaches(host, [HUB_CACHE, ...caches.splice(0)]);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -87,6 +90,11 @@ function publishLayered(upstream: Registry): string {
   return name;
 }
 
+// For docker commands that reach a server of this process (a token server, an upstream's
+// front): the synchronous `docker` would block the process that has to answer them.
+const dockerAsync = async (dockerHost: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  (await promisify(execFile)(DOCKER_CLIS[0], args, { env: { ...process.env, DOCKER_HOST: dockerHost, ...env }, maxBuffer: 64 * 1024 * 1024 })).stdout;
+
 const pulls = (s: Serve, ref: string) => s.entries.filter((e) => e.route === 'pull' && e.rewrite?.original === `docker.io/library/${ref}`);
 const pullEntry = (s: Serve, ref: string, n: number): Promise<LogEntry> =>
   until(`pull ${n} of ${ref}`, () => pulls(s, ref).length >= n, 60_000).then(() => pulls(s, ref)[n - 1]!);
@@ -128,6 +136,25 @@ describe('hit or miss of pulls through the local cache', () => {
     expect(offline.rewrite?.cache).toEqual({ registry: 'docker.io', outcome: 'used', upstreamUnreachable: true, served: { kind: 'hit' } });
     expect(formatLogLine(offline, 'text')).toContain('(served from cache, upstream unreachable)');
     docker(host, ['rmi', `${name}:2`]);
+  });
+
+  it('tells a first pull as a miss of every layer when the cache stores its blobs after the engine has them, and the next pull as a hit', async () => {
+    const upstream = await upstreamRegistry();
+    const name = publishLayered(upstream);
+    // Each blob's store ends 600 ms after its first fetch: Distribution 2.8 counts it only then.
+    const late = await startLateStore(upstream.address, 600);
+    fronts.push(late);
+    const [port, debugPort] = [await freePort(), await freePort()];
+    const s = await serveWith(cacheConfigText({ image, registries: { 'docker.io': { port, debugPort, remote: `http://${late.address}` } } }));
+
+    expect(await dockerAsync(s.host, ['pull', `${name}:1`])).toContain('fetched from upstream: 3 of 3 layers');
+    // Three layers and the config, each fetched twice.
+    expect(late.held()).toBe(4);
+    expect((await pullEntry(s, `${name}:1`, 1)).rewrite?.cache?.served).toMatchObject({ kind: 'miss', layersFetched: 3, layers: 3 });
+    docker(host, ['rmi', `${name}:1`]);
+    expect(await dockerAsync(s.host, ['pull', `${name}:1`])).toContain(', served from cache');
+    expect((await pullEntry(s, `${name}:1`, 2)).rewrite?.cache?.served).toEqual({ kind: 'hit' });
+    docker(host, ['rmi', `${name}:1`]);
   });
 
   it('counts hits only as "from cache" in the engine\'s counters, and its debug server listens on 127.0.0.1 alone', async () => {
@@ -229,9 +256,6 @@ describe('a cache whose upstream is down when it starts', () => {
 });
 
 describe('an upstream that asks for a Bearer token (credentials: true)', () => {
-  // The token server answers from this process: docker commands that reach it run asynchronously.
-  const dockerAsync = async (dockerHost: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-    (await promisify(execFile)(DOCKER_CLIS[0], args, { env: { ...process.env, DOCKER_HOST: dockerHost, ...env }, maxBuffer: 64 * 1024 * 1024 })).stdout;
   /** A docker config folder holding a login for `registry` (`docker login` writes the same), or none. */
   const loginDir = (registry: string, user?: string, password?: string, dir = mkdtempSync(join(tmpdir(), 'dc-docker-config-'))) => {
     if (!dirs.includes(dir)) dirs.push(dir);

@@ -2,9 +2,9 @@
 // docker-registry 2.8.2 reported for a 3-layer image pulled by dockerd 20.10 through a proxy
 // (first pull, then `rmi` and pull again, then a pull of the image already present).
 import { describe, expect, it } from 'vitest';
-import { hitOrMiss, type ProxyCounters, type ProxyMetrics } from '../../main/engine/cache/hit-or-miss';
+import { hitOrMiss, storesPending, type ProxyCounters, type ProxyMetrics } from '../../main/engine/cache/hit-or-miss';
 import { proxyCounters } from '../../main/engine/cache/proxy-counters';
-import { CachePullWatches } from '../../main/engine/cache/pull-watch';
+import { CachePullWatches, type SettleTimes } from '../../main/engine/cache/pull-watch';
 import { ProgressReader } from '../../main/engine/rewrite/pull-progress';
 import { cacheServedText, cacheTraceText } from '#shared/cache-served';
 
@@ -127,5 +127,77 @@ describe('pulls watched through one cache', () => {
 
     const unreadable = await watches.start('ghcr.io');
     expect(await unreadable.finish(threeFetched)).toEqual({ kind: 'unknown', reason: 'the cache\'s counters cannot be read (connect ECONNREFUSED 127.0.0.1:5151)' });
+  });
+});
+
+// Distribution 2.8 counts a blob it fetched from upstream a second time only when its own copy
+// into storage ends, in a goroutine of its own, which may be after the pull ended.
+describe('a miss that Distribution 2.8 has not counted in full when the pull ends', () => {
+  // The first pull of the 3-layer image as read right at its end: every blob served (4), the
+  // stores of two still running (only 2 of the 4 second counts in).
+  const firstStoring: ProxyCounters = { blobs: m(6, 6, 0, 0, 13_000_000), manifests: afterFirst.manifests };
+  const times: SettleTimes = { everyMs: 5, stillMs: 60, stillMsPerMB: 0, atMostMs: 2_000 };
+
+  it('is told apart from a hit, a full miss, Distribution 3 and a mismatch', () => {
+    expect(storesPending(zero, firstStoring, threeFetched)).toBe('maybe');
+    // All served, none counted twice yet, and the manifest new: its config at least is on its way.
+    expect(storesPending(zero, { blobs: m(4, 4, 0, 0, 9_000_000), manifests: afterFirst.manifests }, threeFetched)).toBe('yes');
+    expect(storesPending(zero, afterFirst, threeFetched)).toBe('no');
+    expect(storesPending(afterFirst, afterSecond, threeFetched)).toBe('no');
+    expect(storesPending(afterSecond, afterUpToDate, { layers: 0, layersFetched: 0 })).toBe('no');
+    expect(storesPending(zero, { blobs: m(4, 2, 2, 31_000_000, 40_000_000), manifests: m(1, 0, 1, 700, 700) }, threeFetched)).toBe('no');
+    expect(storesPending(zero, { blobs: m(20, 20, 0, 0, 1), manifests: m(3, 3, 0, 0, 0) }, threeFetched)).toBe('no');
+  });
+
+  it('reads again until the late counts are in, and tells the whole miss', async () => {
+    let counters = zero;
+    let reads = 0;
+    const watches = new CachePullWatches(async () => { reads += 1; return counters; }, times);
+    const pull = await watches.start('docker.io');
+    counters = firstStoring;
+    setTimeout(() => { counters = afterFirst; }, 40);
+    expect(await pull.finish(threeFetched)).toEqual({ kind: 'miss', layersFetched: 3, layers: 3, bytes: 9_069_171 + 950 });
+    expect(reads).toBeGreaterThan(3);
+  });
+
+  it('waits past stillMs while nothing of a new image is counted twice yet', async () => {
+    let counters = zero;
+    const watches = new CachePullWatches(async () => counters, times);
+    const pull = await watches.start('docker.io');
+    counters = { blobs: m(4, 4, 0, 0, 9_000_000), manifests: afterFirst.manifests };
+    setTimeout(() => { counters = firstStoring; }, 3 * times.stillMs);
+    setTimeout(() => { counters = afterFirst; }, 3 * times.stillMs + times.stillMs / 2);
+    expect(await pull.finish(threeFetched)).toMatchObject({ kind: 'miss', layersFetched: 3, layers: 3 });
+  });
+
+  it('stops once the counters stay still, for a miss whose other blobs were cached already', async () => {
+    // 1 of 3 layers and the config fetched: 4 asked, 2 counted twice; nothing more comes.
+    const partial: ProxyCounters = { blobs: m(6, 6, 0, 0, 11_000_000), manifests: m(1, 1, 1, 950, 950) };
+    let counters = zero;
+    const watches = new CachePullWatches(async () => counters, times);
+    const pull = await watches.start('docker.io');
+    counters = partial;
+    const t0 = Date.now();
+    expect(await pull.finish(threeFetched)).toMatchObject({ kind: 'miss', layersFetched: 1, layers: 3 });
+    expect(Date.now() - t0).toBeLessThan(times.atMostMs);
+  });
+
+  it('reads a hit once, and gives up reading again when another pull through the cache starts', async () => {
+    let counters = afterFirst;
+    let reads = 0;
+    const watches = new CachePullWatches(async () => { reads += 1; return counters; }, { ...times, stillMs: 10_000, atMostMs: 10_000 });
+    const hit = await watches.start('docker.io');
+    counters = afterSecond;
+    expect(await hit.finish(threeFetched)).toEqual({ kind: 'hit' });
+    expect(reads).toBe(2);
+
+    counters = zero;
+    const first = await watches.start('docker.io');
+    counters = firstStoring;
+    const told = first.finish(threeFetched);
+    await new Promise((r) => setTimeout(r, 30));
+    const next = await watches.start('docker.io');
+    expect(await told).toEqual({ kind: 'unknown', reason: '2 pulls overlapped' });
+    next.cancel();
   });
 });

@@ -432,7 +432,7 @@ export class CacheManager {
     const started = await this.opts.engine.call('POST', `/containers/${id}/start`);
     if (started.status !== 204 && started.status !== 304) {
       await this.stopQuietly(id);
-      throw new CacheError(`its container does not start: ${dockerErrorMessage(started.text)}`);
+      throw new CacheError(`its container does not start: ${withPortAdvice(dockerErrorMessage(started.text), serving?.port)}`);
     }
     await this.waitListening(id, serving, since);
   }
@@ -694,10 +694,15 @@ function demultiplex(data: Buffer): string {
   return text;
 }
 
-/** A bind error with what to change: Distribution names the address, not the setting. */
-function withPortAdvice(fatal: string): string {
-  if (!/address already in use/.test(fatal)) return fatal;
-  return `${fatal}; choose another ${/debug interface/.test(fatal) ? 'debugPort' : 'port'} for this registry in the cache settings`;
+/**
+ * A bind error with the setting to change: Distribution and docker-proxy name the address.
+ * Distribution says which of its servers failed; docker-proxy only the port, so a port that
+ * is not the registry's own (`port`) is its debug server's.
+ */
+function withPortAdvice(message: string, port?: number): string {
+  if (!/address already in use/.test(message)) return message;
+  const debug = /debug interface/.test(message) || (port !== undefined && !message.includes(`:${port}:`));
+  return `${message}; choose another ${debug ? 'debugPort' : 'port'} for this registry in the cache settings`;
 }
 
 /**

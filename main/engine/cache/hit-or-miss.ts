@@ -33,6 +33,35 @@ function delta(before: ProxyMetrics, after: ProxyMetrics): ProxyMetrics | undefi
   return Object.values(d).some((n) => n < 0) ? undefined : d;
 }
 
+// The blobs a pull asked the cache for: each layer the engine downloaded, and the image config
+// unless it had that already, which it then says by naming no layer at all (up to date, or only
+// a new tag for an image it has).
+function blobsAsked(facts: PullFacts): number {
+  return facts.layers === 0 ? 0 : facts.layersFetched + 1;
+}
+
+/**
+ * Whether Distribution 2.8 is still storing blobs this pull fetched from upstream. It stores
+ * such a blob in a goroutine of its own, with a second upstream fetch, and counts that copy
+ * only once it ends, which can be after the engine has the blob and the pull has ended: read
+ * then, a first pull's counters look like "0 of 1 layer fetched", and the late count lands in
+ * the next pull's window. `yes`: a manifest new to the cache and no blob counted twice yet (a
+ * new image brings at least its config blob). `maybe`: some blobs counted twice, not all
+ * (either the rest are on their way, or they were in the cache already). `no`: a hit, every
+ * blob counted twice, or counters that cannot be told from (Distribution 3, another client).
+ */
+export function storesPending(before: ProxyCounters, after: ProxyCounters, facts: PullFacts): 'yes' | 'maybe' | 'no' {
+  const blobs = delta(before.blobs, after.blobs);
+  const manifests = delta(before.manifests, after.manifests);
+  // Distribution 3 counts a miss as it serves it (one fetch, stored as sent).
+  if (!blobs || !manifests || blobs.Misses > 0) return 'no';
+  const asked = blobsAsked(facts);
+  const counted = blobs.Requests - asked;
+  if (asked === 0 || counted < 0 || counted >= asked) return 'no';
+  if (counted === 0) return manifests.Misses > 0 ? 'yes' : 'no';
+  return 'maybe';
+}
+
 /**
  * Hit or miss of one pull. `pulls` is how many pulls through this cache ran during its
  * window (itself included): with more than one, the counters mix them.
@@ -44,10 +73,7 @@ export function hitOrMiss(before: ProxyCounters, after: ProxyCounters, facts: Pu
   // Counters only fall when the registry process started again (Distribution keeps them in memory).
   if (!blobs || !manifests) return unknown('the cache restarted during the pull');
   if (manifests.Requests === 0) return unknown('the cache\'s counters did not move: the pull did not reach it');
-  // The blobs the engine asked the cache for: each layer it downloaded, and the image config
-  // unless it had that already, which it then says by naming no layer at all (up to date, or
-  // only a new tag for an image it has).
-  const asked = facts.layers === 0 ? 0 : facts.layersFetched + 1;
+  const asked = blobsAsked(facts);
   let blobMisses: number;
   let blobBytes: number | undefined;
   if (blobs.Misses > 0) {
