@@ -52,7 +52,7 @@ describe('config files of every shape', () => {
     writeFileSync(file, `version: 1\nrules:\n${Array.from({ length: 200_000 }, (_, i) => `  - from: docker.io/team${i}\n    to: localhost:5000/t${i}\n`).join('')}`);
     const { code, stderr } = await serveRefuses(file);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/the config file is 1\d\.\d MB, over the limit of 1 MB; it was not read/);
+    expect(stderr).toMatch(/the config file is 1\d\.\d MiB, over the limit of 1 MiB; it was not read/);
   });
 
   it('reports a config swapped for a FIFO while serving, keeps the rules, and still stops on SIGINT', async () => {

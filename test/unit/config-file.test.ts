@@ -82,7 +82,7 @@ describe('loading the config file', () => {
     await fs.writeFile(file, `version: 1\nrules:\n${Array.from({ length: 200_000 }, (_, i) => rule(i)).join('')}`);
     expect((await fs.stat(file)).size).toBeGreaterThan(MAX_CONFIG_BYTES);
     const read = await loadConfigFile(file);
-    expect(read.ok ? undefined : read.problem.message).toMatch(/^the config file is 1\d\.\d MB, over the limit of 1 MB; it was not read/);
+    expect(read.ok ? undefined : read.problem.message).toMatch(/^the config file is 1\d\.\d MiB, over the limit of 1 MiB; it was not read/);
   });
 
   it('refuses a socket group in a config read on Windows, with the file and line', async () => {

@@ -64,7 +64,7 @@ async function readRegularFile(file: string): Promise<string> {
 }
 
 const tooBig = (size: number) =>
-  new RefusedFile(`the config file is ${(size / 1024 / 1024).toFixed(1)} MB, over the limit of ${MAX_CONFIG_BYTES / 1024 / 1024} MB; it was not read (a config of mirror rules is a few kB): check that --config names the right file`);
+  new RefusedFile(`the config file is ${(size / 1024 / 1024).toFixed(1)} MiB, over the limit of ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; it was not read (a config of mirror rules is a few kB): check that --config names the right file`);
 
 function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
   if (stat.isDirectory()) return 'a folder';
