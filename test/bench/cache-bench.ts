@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, startDockerd, startRegistry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
+import { removedOnSignal } from '../harness/stop-on-signal';
 import type { LogEntry, PullStep } from '#shared/log';
 import { cacheConfigText, registryImage } from '../harness/cache-fixture';
 import { freePort } from '../harness/free-port';
@@ -25,6 +26,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Pushes a fresh image of one random ~32 MB layer as `registry/library/name:1`. */
 function publish(host: string, registry: string, name: string): void {
   const dir = mkdtempSync(join(tmpdir(), 'dc-cache-bench-'));
+  removedOnSignal(dir);
   try {
     mkdirSync(join(dir, 'bin'));
     cpSync('/bin/busybox', join(dir, 'bin/busybox'));
@@ -91,6 +93,7 @@ export async function cacheBench(): Promise<string> {
     const serveWith = async (enabled: boolean, quiet: boolean) => {
       const home = mkdtempSync(join(tmpdir(), 'dc-cache-bench-home-'));
       homes.push(home);
+      removedOnSignal(home);
       writeFileSync(join(home, 'config.yaml'), cacheConfigText({ image, enabled, registries: { 'docker.io': { port, remote: `http://${upstream.address}` } } }));
       const s = await startServe({ upstream: dockerd.host, home, quiet, log: 'default' });
       started.unshift(s);

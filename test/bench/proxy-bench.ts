@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDockerd, docker, importBusyboxImage } from '../harness/real-docker';
 import { startServe } from '../harness/serve';
+import { removedOnSignal, stopAllOnSignal, whileLive } from '../harness/stop-on-signal';
 import { cacheBench } from './cache-bench';
 import { RAW_PIPE } from './references';
 
@@ -156,6 +157,7 @@ function rssMiB(pid: number): number {
 }
 
 async function main() {
+  stopAllOnSignal();
   const dockerd = await startDockerd([]);
   // serve as users run it (it prints pulls and failures), and printing a line for every request.
   const serve = await startServe({ upstream: dockerd.host, quiet: true, log: 'default' });
@@ -164,10 +166,12 @@ async function main() {
   // For scale: what a bare byte pipe costs on this machine (no parsing, no logging), in Node
   // and, when installed, socat. They bound what any proxy of this design can reach here.
   const refDir = mkdtempSync(join(tmpdir(), 'dc-bench-ref-'));
+  removedOnSignal(refDir);
   const references = [
     spawn(process.execPath, ['-e', RAW_PIPE, join(refDir, 'node-pipe.sock'), dockerd.socket], { stdio: 'ignore' }),
     ...(hasSocat() ? [spawn('socat', [`UNIX-LISTEN:${join(refDir, 'socat.sock')},fork,backlog=512`, `UNIX-CONNECT:${dockerd.socket}`], { stdio: 'ignore' })] : []),
   ];
+  for (const r of references) whileLive(async () => r.kill());
   if (references.length === 1) console.log('socat is not installed (apt-get install socat): the socat reference column is missing from this run');
   await new Promise((r) => setTimeout(r, 500));
   const targets: Record<string, string> = { direct: dockerd.socket, serve: serve.socket, 'serve --log all': serveLogAll.socket, 'node pipe': join(refDir, 'node-pipe.sock') };
@@ -177,6 +181,7 @@ async function main() {
   if (compared) targets['serve (compared build)'] = compared.socket;
   // A ~100 MB image for the stream workloads (and its 100 MB tar), removed at the end.
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-'));
+  removedOnSignal(dir);
   try {
     mkdirSync(join(dir, 'rootfs/bin'), { recursive: true });
     cpSync('/bin/busybox', join(dir, 'rootfs/bin/busybox'));

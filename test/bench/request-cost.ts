@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDockerd } from '../harness/real-docker';
+import { removedOnSignal, stopAllOnSignal, whileLive } from '../harness/stop-on-signal';
 import { CLI } from '../harness/serve';
 import { RAW_PIPE } from './references';
 
@@ -99,8 +100,10 @@ async function pings(path: string, n: number): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
+  stopAllOnSignal();
   const dockerd = await startDockerd([]);
   const dir = mkdtempSync(join(tmpdir(), 'dc-cost-'));
+  removedOnSignal(dir);
   const home = join(dir, 'home');
   const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_RUNTIME_DIR: '', DOCKER_HOST: '' };
   const serveSocket = join(dir, 'serve.sock');
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
     const child = spawn(process.execPath, ['--trace-gc-nvp', ...(name.startsWith('serve') ? SERVE_NODE_ARGS : []), ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
     const m: Measured = { child, socket, allocated: 0, copied: 0, gcs: 0, gcMs: 0 };
     watchGc(child, m);
+    whileLive(async () => child.kill());
     targets[name] = m;
   };
   const serveArgs = (cli: string, socket: string) => [cli, 'serve', '--listen', socket, '--upstream', dockerd.host, '--config', join(dir, 'config.yaml'), '--log-format', 'json'];

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DOCKER_CLIS, docker, importBusyboxImage, removeFolder, startDockerd, startRegistry } from '../harness/real-docker';
 import { startServe, type Serve } from '../harness/serve';
+import { removedOnSignal, stopAllOnSignal } from '../harness/stop-on-signal';
 import { POOL_IDLE_MS } from '../../main/engine/upstream/engine-client';
 import { freePort } from '../harness/free-port';
 
@@ -383,7 +384,9 @@ async function main(): Promise<void> {
   const minutes = parseMinutes(process.argv.slice(2));
   const warmMinutes = Math.min(5, Math.max(0.25, minutes * 0.2));
   // Everything this run makes lives in one folder, removed at the end.
+  stopAllOnSignal();
   const root = mkdtempSync(join(tmpdir(), 'dc-soak-'));
+  removedOnSignal(root);
   process.env.TMPDIR = root;
   const cleanups: (() => Promise<void> | void)[] = [() => removeFolder(root)];
   const cleanup = async () => {

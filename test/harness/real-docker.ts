@@ -28,6 +28,7 @@ export interface Registry extends RunningProcess {
 
 import { DOCKER_CLIS, DOCKER26_ROOT } from './requirements';
 import { createPrivateBridge, type PrivateBridge } from './private-bridge';
+import { whileLive } from './stop-on-signal';
 
 export { DOCKER_CLIS };
 
@@ -47,7 +48,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
 
 /** Stops the child (SIGTERM, SIGKILL after 15 s) and removes its folder once it has exited. */
 function stopper(child: ChildProcess, dir: string): () => Promise<void> {
-  return async () => {
+  return whileLive(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
@@ -56,7 +57,7 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
       clearTimeout(timer);
     }
     removeFolder(dir);
-  };
+  });
 }
 
 /**
@@ -136,13 +137,13 @@ export async function startDockerd(insecureRegistries: string[], kind: EngineKin
   closeSync(log.fd);
   const host = `unix://${socket}`;
   const stopEngine = stopper(child, dir);
-  const stop = async () => {
+  const stop = whileLive(async () => {
     try {
       await stopEngine();
     } finally {
       bridge?.remove();
     }
-  };
+  });
   try {
     await waitFor(`${kind === 'classic' ? 'dockerd 20.10' : 'dockerd 26.1 (containerd store)'}${bridge ? ` with bridge ${bridge.name}` : ''}`, () => {
       execFileSync(DOCKER_CLIS[0], ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'pipe' });

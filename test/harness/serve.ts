@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEntry } from '#shared/log';
+import { whileLive } from './stop-on-signal';
 
 export const CLI = resolve(__dirname, '../../dist/cli.js');
 
@@ -80,6 +81,16 @@ export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
     }
     await sleep(25);
   }
+  let stopSignal: NodeJS.Signals = 'SIGTERM';
+  const stopServe = whileLive(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill(stopSignal);
+      await exited;
+    }
+    removeOwnHome();
+    return child.exitCode;
+  });
   return {
     child, socket, host: `unix://${socket}`, home, entries,
     stdout: () => out,
@@ -93,14 +104,9 @@ export async function startServe(opts: ServeOptions = {}): Promise<Serve> {
         await sleep(20);
       }
     },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill(signal);
-        await exited;
-      }
-      removeOwnHome();
-      return child.exitCode;
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
+      stopSignal = signal;
+      return stopServe();
     },
   };
 }
