@@ -15,6 +15,7 @@ import { EngineClient } from '../engine/upstream/engine-client';
 import { CacheManager, type CacheRegistryStatus } from '../engine/cache/cache-manager';
 import { composeFile } from '../engine/cache/compose-file';
 import { cacheUsagePath, upstreamLogin } from '../engine/cache/cache-setup';
+import { credentialsFor } from '../engine/rewrite/registry-credentials';
 import { formatBytes } from './log-line';
 
 interface Io {
@@ -80,7 +81,7 @@ export async function cacheCommand(args: string[], io: Io): Promise<number> {
     engine,
     settings: () => config.cache,
     usagePath: cacheUsagePath(configPath),
-    login: (host) => upstreamLogin(host, { env: io.env, home }),
+    login: (host) => upstreamLogin(host, (h) => credentialsFor(h, { env: io.env, home })),
   });
   const only = registry === undefined ? undefined : [registry];
   try {

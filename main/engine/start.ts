@@ -17,6 +17,7 @@ import { ConfigStore } from './config/config-store';
 import { defaultConfigPath } from './config/config-paths';
 import { checkMirror } from './rewrite/mirror-check';
 import { createPullRewrite } from './rewrite/pull-rewrite';
+import { rememberedCredentials, type CredentialLookup } from './rewrite/remembered-credentials';
 import { createDigestLookup } from './rewrite/digest-lookup';
 import { Counters } from './log/counters';
 import { Listeners } from './listeners';
@@ -47,6 +48,8 @@ interface Where {
   env: NodeJS.ProcessEnv;
   home: string;
   configPath: string;
+  /** The user's registry credentials from that env and home, kept between pulls. */
+  credentials: CredentialLookup;
 }
 
 /** What shutdown undoes, in reverse order of starting. */
@@ -55,7 +58,9 @@ type Stop = () => void | Promise<void>;
 export async function startEngine(options: StartOptions = {}): Promise<RunningEngine> {
   const env = options.env ?? process.env;
   const home = options.home ?? homedir();
-  const where: Where = { env, home, configPath: options.configPath ?? defaultConfigPath({ env, home, platform: process.platform }) };
+  const where: Where = {
+    env, home, configPath: options.configPath ?? defaultConfigPath({ env, home, platform: process.platform }), credentials: rememberedCredentials({ env, home }),
+  };
   const stops: Stop[] = [];
   const shutdown = async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
@@ -153,7 +158,7 @@ type EngineCaches = ReturnType<typeof createEngineCaches>;
 
 /** Job 3, the local caches: started lazily by the first pull that needs one; their state is part of the status. */
 function cacheJob(where: Where, config: ConfigStore, engine: EngineClient, emitStatus: () => void): EngineCaches {
-  const caches = createEngineCaches({ engine, config: () => config.get().config, configPath: where.configPath, env: where.env, home: where.home });
+  const caches = createEngineCaches({ engine, config: () => config.get().config, configPath: where.configPath, env: where.env, home: where.home, credentials: where.credentials });
   caches.onChange(emitStatus);
   return caches;
 }
@@ -165,7 +170,7 @@ function createProxy(
 ): ProxyServer {
   const currentConfig = () => config.get().config;
   const interceptors: readonly Interceptor[] = [
-    createPullRewrite({ config: currentConfig, env: where.env, home: where.home, caches }),
+    createPullRewrite({ config: currentConfig, env: where.env, home: where.home, caches, credentials: where.credentials }),
     createDigestLookup({ config: currentConfig }),
   ];
   return createProxyServer({

@@ -14,6 +14,7 @@ import { cachedRegistries } from '#shared/config/cache-schema';
 import { CacheManager } from '../../main/engine/cache/cache-manager';
 import { createEngineCaches } from '../../main/engine/cache/engine-caches';
 import { upstreamLogin } from '../../main/engine/cache/cache-setup';
+import { credentialsFor } from '../../main/engine/rewrite/registry-credentials';
 import { cacheName, containerSpec, IDENTITY_HEADER } from '../../main/engine/cache/cache-specs';
 import { EngineClient } from '../../main/engine/upstream/engine-client';
 import { parseUpstream } from '../../main/engine/upstream/upstream';
@@ -258,7 +259,7 @@ describe('upstream credentials (credentials: true)', () => {
     // The engine's manager: the login the running container holds is read back, so the same one keeps it.
     const settings = () => configSchema.parse(parse(readFileSync(config, 'utf8'))).cache;
     const engine = new EngineClient(() => parseUpstream(host));
-    const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json'), login: (h) => upstreamLogin(h, { env: { DOCKER_CONFIG: dockerConfig }, home }) });
+    const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json'), login: (h) => upstreamLogin(h, (host) => credentialsFor(host, { env: { DOCKER_CONFIG: dockerConfig }, home })) });
     try {
       expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, started: true });
       expect(id()).toBe(second);

@@ -2,7 +2,7 @@
 // record of pulls lives (beside the config file) and the user's login for a cache with
 // `credentials: true`. The login goes only into the cache container of the host it is for.
 import { dirname, join } from 'node:path';
-import { credentialsFor, type CredentialSource } from '../rewrite/registry-credentials';
+import type { CredentialLookup } from '../rewrite/remembered-credentials';
 import type { UpstreamLogin } from './cache-specs';
 
 export function cacheUsagePath(configPath: string): string {
@@ -10,8 +10,8 @@ export function cacheUsagePath(configPath: string): string {
 }
 
 /** The user's docker login for the registry `host` as Distribution's proxy takes it, if there is one. */
-export async function upstreamLogin(host: string, src: CredentialSource): Promise<UpstreamLogin | undefined> {
-  const creds = await credentialsFor(host, src);
+export async function upstreamLogin(host: string, credentials: CredentialLookup): Promise<UpstreamLogin | undefined> {
+  const creds = await credentials(host);
   if (creds?.username && creds.password) return { username: creds.username, password: creds.password };
   return undefined;
 }

@@ -17,6 +17,7 @@ import type { CachePullWatch } from '../cache/pull-watch';
 import { SerialByKey } from './serial-by-key';
 import { imagePresent } from './engine-images';
 import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
+import type { CredentialLookup } from './remembered-credentials';
 import { PullSecrets, redactTarget } from '../log/redact';
 
 /** The local caches as the pull rewrite uses them (the engine's CacheManager). */
@@ -44,6 +45,8 @@ export interface PullCaches {
 export interface PullRewriteOptions extends CredentialSource {
   config: () => Config;
   caches?: PullCaches;
+  /** The user's credentials per host (the engine keeps them between pulls); read afresh each time unless given. */
+  credentials?: CredentialLookup;
 }
 
 /** What a pull asks for, read as the engine reads it (image_routes.go postImagesCreate). */
@@ -483,7 +486,7 @@ function versionPrefix(req: InterceptedRequest): string {
 
 const DROPPED_HEADERS = new Set(['x-registry-auth', 'content-length', 'transfer-encoding', 'connection', 'host', 'upgrade', 'keep-alive']);
 
-async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, opts: CredentialSource, secrets: PullSecrets): Promise<Record<string, string>> {
+async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, opts: PullRewriteOptions, secrets: PullSecrets): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
   for (const [k, v] of head.headers) if (!DROPPED_HEADERS.has(k.toLowerCase())) headers[k] = v;
   if (candidate.kind === 'original') {
@@ -491,7 +494,7 @@ async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, 
     if (auth) headers['X-Registry-Auth'] = auth;
   } else if (candidate.ref && candidate.cache === undefined) {
     // A local cache asks for no login (its upstream's is its own): nothing to look up, no credential helper to run.
-    const creds = await credentialsFor(candidate.ref.domain, opts);
+    const creds = await (opts.credentials ? opts.credentials(candidate.ref.domain) : credentialsFor(candidate.ref.domain, opts));
     if (creds) {
       headers['X-Registry-Auth'] = encodeRegistryAuth(creds);
       secrets.add(creds, headers['X-Registry-Auth']);
