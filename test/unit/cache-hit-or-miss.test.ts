@@ -170,6 +170,14 @@ describe('a miss that Distribution 2.8 has not counted in full when the pull end
     expect(await pull.finish(threeFetched)).toMatchObject({ kind: 'miss', layersFetched: 3, layers: 3 });
   });
 
+  it('says it cannot tell when the stores have not counted within atMostMs (a store that failed never does)', async () => {
+    let counters = zero;
+    const watches = new CachePullWatches(async () => counters, { ...times, atMostMs: 200 });
+    const pull = await watches.start('docker.io');
+    counters = { blobs: m(4, 4, 0, 0, 9_000_000), manifests: afterFirst.manifests };
+    expect(await pull.finish(threeFetched)).toEqual({ kind: 'unknown', reason: 'the cache was still storing what it fetched 0.2 s after the pull' });
+  });
+
   it('stops once the counters stay still, for a miss whose other blobs were cached already', async () => {
     // 1 of 3 layers and the config fetched: 4 asked, 2 counted twice; nothing more comes.
     const partial: ProxyCounters = { blobs: m(6, 6, 0, 0, 11_000_000), manifests: m(1, 1, 1, 950, 950) };

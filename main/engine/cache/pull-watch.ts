@@ -65,7 +65,9 @@ export class CachePullWatches {
           let after = await this.read(registry);
           if (window.peers.size === 0 && storesPending(before.counters, after, facts) !== 'no') {
             const stillMs = this.settle.stillMs + this.settle.stillMsPerMB * ((facts.fetchedBytes ?? 0) / 1e6);
-            after = await this.settled(registry, after, stillMs, (c) => (window.peers.size === 0 ? storesPending(before.counters, c, facts) : 'no'));
+            const settled = await this.settled(registry, after, stillMs, (c) => (window.peers.size === 0 ? storesPending(before.counters, c, facts) : 'no'));
+            if (!settled) return { kind: 'unknown', reason: `the cache was still storing what it fetched ${this.settle.atMostMs / 1000} s after the pull` };
+            after = settled;
           }
           return hitOrMiss(before.counters, after, facts, window.peers.size + 1);
         } catch (err) {
@@ -78,8 +80,12 @@ export class CachePullWatches {
     };
   }
 
-  /** Reads again until `pending` says no (another pull joined, or all counted), or says maybe and the counters stay still for `stillMs`, or `atMostMs` is up. */
-  private async settled(registry: string, first: ProxyCounters, stillMs: number, pending: (c: ProxyCounters) => 'yes' | 'maybe' | 'no'): Promise<ProxyCounters> {
+  /**
+   * Reads again until `pending` says no (another pull joined, or all counted), or says maybe
+   * and the counters stay still for `stillMs`; undefined when `atMostMs` is up first (a store
+   * that failed never counts).
+   */
+  private async settled(registry: string, first: ProxyCounters, stillMs: number, pending: (c: ProxyCounters) => 'yes' | 'maybe' | 'no'): Promise<ProxyCounters | undefined> {
     const { everyMs, atMostMs } = this.settle;
     const end = Date.now() + atMostMs;
     let last = first;
@@ -93,7 +99,7 @@ export class CachePullWatches {
       else if (now === 'maybe' && Date.now() - movedAt >= stillMs) return next;
       last = next;
     }
-    return last;
+    return undefined;
   }
 }
 
