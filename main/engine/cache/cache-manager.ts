@@ -19,6 +19,7 @@ import { nextEviction } from './eviction';
 import { CacheSizes, type SizesPurpose } from './cache-sizes';
 import { UsageFile } from './usage-file';
 import { upstreamAnswers } from './upstream-probe';
+import { readProxyCounters } from './proxy-counters';
 import type { CacheRegistryStatus, CacheStatus } from '#shared/ipc';
 
 export type { CacheRegistryStatus, CacheStatus };
@@ -65,6 +66,15 @@ const TRIM_MEASURE_AGE_MS = 30_000;
 const UPSTREAM_PROBE_TIMEOUT_MS = 3_000;
 /** How long the cache's port may take to say who serves it (a loopback GET of a few ms when it is ours). */
 const IDENTITY_CHECK_TIMEOUT_MS = 1_000;
+/** How long a started cache whose port answers may take for its debug server to answer too. */
+const DEBUG_GRACE_MS = 5_000;
+
+/** Where a started container should answer: its port, with the identity it was given, and its debug server. */
+interface Serving {
+  port: number;
+  identity: string;
+  debugPort?: number;
+}
 
 export class CacheManager {
   private readonly usage: UsageFile;
@@ -351,9 +361,9 @@ export class CacheManager {
           await this.usage.forget(registry, repository);
           this.sizes.changed(`${repository} was evicted from the cache for ${registry}`);
           const identity = container && identityInEnv(container.Config.Env);
-          const port = this.registries().find((r) => r.registry === registry)?.port;
+          const entry = this.registries().find((r) => r.registry === registry);
           // One made before identities is made again by the next pull; its log alone says it listens.
-          if (wasRunning) await this.startServing(container.Id, port !== undefined && identity ? { port, identity } : undefined);
+          if (wasRunning) await this.startServing(container.Id, entry && identity ? { port: entry.port, identity, debugPort: entry.debugPort } : undefined);
         }
       });
     } finally {
@@ -412,7 +422,7 @@ export class CacheManager {
     const identity = identityInEnv(container.Config.Env);
     if (!identity) throw new CacheError('its container has no identity although it was just made with one');
     const made = { identity, ...(recreated ? { recreated } : {}) };
-    const serving = { port: entry.port, identity };
+    const serving = { port: entry.port, identity, debugPort: entry.debugPort };
     if (container.State.Running && !container.State.Restarting) {
       // Running: its port answers as this container, or (an engine whose loopback is not this
       // machine's) not at all from here. Another server there means ours could not bind it.
@@ -425,7 +435,7 @@ export class CacheManager {
   }
 
   /** Starts a container of ours and waits until it serves (see waitListening). */
-  private async startServing(id: string, serving: { port: number; identity: string } | undefined): Promise<void> {
+  private async startServing(id: string, serving: Serving | undefined): Promise<void> {
     // Its log from the end of its last run on: a line this start writes may be stamped before
     // the engine notes the start itself (StartedAt), on a loaded machine by tens of ms.
     const since = logsAfter((await this.inspectId(id))?.State.FinishedAt);
@@ -444,22 +454,31 @@ export class CacheManager {
 
   /**
    * Waits until the container serves, proved one of two ways: its identity answers at its port
-   * (`serving`), or its own log since `since` (the end of its last run) says "listening on" while nothing answers at
+   * and its debug server answers (`serving`), or its own log since `since` (the end of its last run) says "listening on" while nothing answers at
    * the port from here (an engine whose loopback is not this machine's: Distribution writes that
    * line only once it holds the port). Another server at the port is never taken for it: a
    * container that cannot bind a taken port exits, and its fatal line is the reason; should it
    * listen all the same (its port is not this machine's), the port here is reported as taken.
    */
-  private async waitListening(id: string, serving: { port: number; identity: string } | undefined, since: string): Promise<void> {
+  private async waitListening(id: string, serving: Serving | undefined, since: string): Promise<void> {
     // A minute: Distribution took over 20 s to listen on a loaded 2-core machine; a container
     // that cannot start exits and is caught at once, so only a silent hang waits this long.
     const deadline = Date.now() + (this.opts.startTimeoutMs ?? 60_000);
+    let answeredAt: number | undefined;
     for (;;) {
       const info = await this.inspectId(id);
       const logs = await this.logs(id, since);
       // Asked after the log was read: a "listening on" in it was written before this answer.
       const who = serving ? await whoServes(serving.port, serving.identity, IDENTITY_CHECK_TIMEOUT_MS) : 'no answer';
-      if (who === 'this cache') return;
+      if (who === 'this cache') {
+        // Its debug server binds in a goroutine of its own, and a bind error there ends the
+        // process: the registry's port can answer for a moment before that. So ready once the
+        // debug server answers too, or DEBUG_GRACE_MS after the port did (a debug server not
+        // reachable from here: hit or miss is then "unknown", the pulls work).
+        if (await this.debugAnswers(serving!.debugPort)) return;
+        answeredAt ??= Date.now();
+        if (Date.now() - answeredAt > DEBUG_GRACE_MS) return;
+      }
       if (!info || !info.State.Running || info.State.Restarting) {
         await this.stopQuietly(id);
         // Read again: the fatal line may have been written after the read above.
@@ -471,7 +490,7 @@ export class CacheManager {
         // once), but who holds its port is known.
         throw new CacheError(`port ${serving?.port} on 127.0.0.1 is served by something else (its container stopped, ${exit})`);
       }
-      if (/listening on/.test(logs)) {
+      if (who !== 'this cache' && /listening on/.test(logs)) {
         if (who === 'no answer') return;
         await this.stopQuietly(id);
         throw new CacheError(`port ${serving?.port} on 127.0.0.1 is served by something else, not by its container`);
@@ -483,6 +502,11 @@ export class CacheManager {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  private async debugAnswers(debugPort: number | undefined): Promise<boolean> {
+    if (debugPort === undefined) return true;
+    return readProxyCounters(debugAddress({ debugPort }), IDENTITY_CHECK_TIMEOUT_MS).then(() => true, () => false);
   }
 
   private async logs(id: string, since = '0'): Promise<string> {
