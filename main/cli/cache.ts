@@ -15,7 +15,7 @@ import { EngineClient } from '../engine/upstream/engine-client';
 import { CacheManager, type CacheRegistryStatus } from '../engine/cache/cache-manager';
 import { composeFile } from '../engine/cache/compose-file';
 import { cacheUsagePath, upstreamLogin } from '../engine/cache/cache-setup';
-import { credentialsFor } from '../engine/rewrite/registry-credentials';
+import { rememberedCredentials } from '../engine/rewrite/remembered-credentials';
 import { formatBytes } from './log-line';
 
 interface Io {
@@ -77,11 +77,12 @@ export async function cacheCommand(args: string[], io: Io): Promise<number> {
     io.stderr.write(`docker-caching cache: ${(err as Error).message}\n`);
     return 1;
   }
+  const credentials = rememberedCredentials({ env: io.env, home });
   const manager = new CacheManager({
     engine,
     settings: () => config.cache,
     usagePath: cacheUsagePath(configPath),
-    login: (host) => upstreamLogin(host, (h) => credentialsFor(h, { env: io.env, home })),
+    login: (host) => upstreamLogin(host, credentials),
   });
   const only = registry === undefined ? undefined : [registry];
   try {

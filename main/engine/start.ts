@@ -158,7 +158,7 @@ type EngineCaches = ReturnType<typeof createEngineCaches>;
 
 /** Job 3, the local caches: started lazily by the first pull that needs one; their state is part of the status. */
 function cacheJob(where: Where, config: ConfigStore, engine: EngineClient, emitStatus: () => void): EngineCaches {
-  const caches = createEngineCaches({ engine, config: () => config.get().config, configPath: where.configPath, env: where.env, home: where.home, credentials: where.credentials });
+  const caches = createEngineCaches({ engine, config: () => config.get().config, configPath: where.configPath, credentials: where.credentials });
   caches.onChange(emitStatus);
   return caches;
 }
@@ -170,7 +170,7 @@ function createProxy(
 ): ProxyServer {
   const currentConfig = () => config.get().config;
   const interceptors: readonly Interceptor[] = [
-    createPullRewrite({ config: currentConfig, env: where.env, home: where.home, caches, credentials: where.credentials }),
+    createPullRewrite({ config: currentConfig, caches, credentials: where.credentials }),
     createDigestLookup({ config: currentConfig }),
   ];
   return createProxyServer({

@@ -4,7 +4,7 @@
 // counts the blob only when its copy ends); here the second GET of each blob waits until
 // `lagMs` after the first one ended. The send usually asks first (the store makes its upload
 // before asking), so the store usually ends `lagMs` after the engine has the blob.
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface LateStore {
@@ -20,7 +20,7 @@ export async function startLateStore(registry: string, lagMs: number): Promise<L
   const firstEnded = new Map<string, Promise<void>>();
   let held = 0;
 
-  const forward = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, ended?: () => void) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, ended?: () => void) => {
     const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers as IncomingHttpHeaders);
       answer.pipe(res);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, type Config } from '#shared/config/schema';
 import { createEngineCaches } from '../../main/engine/cache/engine-caches';
+import { rememberedCredentials } from '../../main/engine/rewrite/remembered-credentials';
 import { cacheUsagePath } from '../../main/engine/cache/cache-setup';
 import { cacheName, OWNER_LABEL, OWNER_VALUE, REGISTRY_LABEL } from '../../main/engine/cache/cache-specs';
 import { EngineClient } from '../../main/engine/upstream/engine-client';
@@ -44,7 +45,7 @@ async function caches(maxSize: string): Promise<{ recorder: EngineRecorder; setM
   const configFor = (size: string): Config => configSchema.parse(parse(cacheConfigText({ image, maxSize: size, registries: { 'docker.io': { port, remote: 'http://127.0.0.1:1' } } })));
   let config = configFor(maxSize);
   const configPath = join(home, 'config.yaml');
-  const engineCaches = createEngineCaches({ engine, config: () => config, configPath, env: {}, home });
+  const engineCaches = createEngineCaches({ engine, config: () => config, configPath, credentials: rememberedCredentials({ env: {}, home }) });
   return {
     recorder,
     caches: engineCaches,

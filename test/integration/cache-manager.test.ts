@@ -13,8 +13,8 @@ import { configSchema } from '#shared/config/schema';
 import { cachedRegistries } from '#shared/config/cache-schema';
 import { CacheManager } from '../../main/engine/cache/cache-manager';
 import { createEngineCaches } from '../../main/engine/cache/engine-caches';
+import { rememberedCredentials } from '../../main/engine/rewrite/remembered-credentials';
 import { upstreamLogin } from '../../main/engine/cache/cache-setup';
-import { credentialsFor } from '../../main/engine/rewrite/registry-credentials';
 import { cacheName, containerSpec, IDENTITY_HEADER } from '../../main/engine/cache/cache-specs';
 import { EngineClient } from '../../main/engine/upstream/engine-client';
 import { parseUpstream } from '../../main/engine/upstream/upstream';
@@ -259,7 +259,8 @@ describe('upstream credentials (credentials: true)', () => {
     // The engine's manager: the login the running container holds is read back, so the same one keeps it.
     const settings = () => configSchema.parse(parse(readFileSync(config, 'utf8'))).cache;
     const engine = new EngineClient(() => parseUpstream(host));
-    const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json'), login: (h) => upstreamLogin(h, (host) => credentialsFor(host, { env: { DOCKER_CONFIG: dockerConfig }, home })) });
+    const credentials = rememberedCredentials({ env: { DOCKER_CONFIG: dockerConfig }, home });
+    const manager = new CacheManager({ engine, settings, usagePath: join(home, 'cache-usage.json'), login: (h) => upstreamLogin(h, credentials) });
     try {
       expect(await manager.ensure(registry)).toEqual({ ok: true, address: `127.0.0.1:${port}`, started: true });
       expect(id()).toBe(second);
@@ -341,7 +342,7 @@ describe('maxSize eviction', () => {
     const config = () => configSchema.parse({ version: 1, cache: { ...file.cache, maxSize } });
     const engine = new EngineClient(() => parseUpstream(host));
     try {
-      const before = createEngineCaches({ engine, config, configPath, env: {}, home });
+      const before = createEngineCaches({ engine, config, configPath, credentials: rememberedCredentials({ env: {}, home }) });
       expect((await before.ensure(registry)).ok).toBe(true);
       for (const [i, name] of names.entries()) {
         docker(host, ['pull', `127.0.0.1:${port}/${name}:1`]);
@@ -357,7 +358,7 @@ describe('maxSize eviction', () => {
 
       // The engine starts again with room for one image, not two: its first refresh measures, and the older pull goes.
       maxSize = String(Math.floor(size * 0.75));
-      const after = createEngineCaches({ engine, config, configPath, env: {}, home });
+      const after = createEngineCaches({ engine, config, configPath, credentials: rememberedCredentials({ env: {}, home }) });
       await after.refresh();
       await until('the older repository to be evicted', () => cachedRepositories(host, volume).length === 1, 60_000);
       expect(cachedRepositories(host, volume)).toEqual([names[1]]);

@@ -73,7 +73,7 @@ const DEBUG_GRACE_MS = 5_000;
 interface Serving {
   port: number;
   identity: string;
-  debugPort?: number;
+  debugPort: number;
 }
 
 export class CacheManager {
@@ -504,8 +504,7 @@ export class CacheManager {
     }
   }
 
-  private async debugAnswers(debugPort: number | undefined): Promise<boolean> {
-    if (debugPort === undefined) return true;
+  private async debugAnswers(debugPort: number): Promise<boolean> {
     return readProxyCounters(debugAddress({ debugPort }), IDENTITY_CHECK_TIMEOUT_MS).then(() => true, () => false);
   }
 

@@ -12,7 +12,6 @@ import type { PullCaches } from '../rewrite/pull-rewrite';
 import type { EngineClient } from '../upstream/engine-client';
 import { CacheManager } from './cache-manager';
 import { cacheUsagePath, upstreamLogin } from './cache-setup';
-import { credentialsFor } from '../rewrite/registry-credentials';
 import type { CredentialLookup } from '../rewrite/remembered-credentials';
 import { CachePullWatches } from './pull-watch';
 import { readProxyCounters } from './proxy-counters';
@@ -35,10 +34,8 @@ export interface EngineCachesOptions {
   engine: EngineClient;
   config: () => Config;
   configPath: string;
-  env: NodeJS.ProcessEnv;
-  home: string;
-  /** The user's credentials per host (the engine keeps them between pulls); read afresh each time unless given. */
-  credentials?: CredentialLookup;
+  /** The user's credentials per host, for caches with `credentials: true` (rememberedCredentials). */
+  credentials: CredentialLookup;
 }
 
 export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
@@ -93,7 +90,7 @@ export function createEngineCaches(opts: EngineCachesOptions): EngineCaches {
     engine: opts.engine,
     settings: () => opts.config().cache,
     usagePath: cacheUsagePath(opts.configPath),
-    login: (host) => upstreamLogin(host, opts.credentials ?? ((h) => credentialsFor(h, opts))),
+    login: (host) => upstreamLogin(host, opts.credentials),
     onChange: () => void refresh(),
   });
 

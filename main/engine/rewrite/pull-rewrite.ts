@@ -16,7 +16,7 @@ import { ProgressReader, type ProgressMessage, type PullFacts } from './pull-pro
 import type { CachePullWatch } from '../cache/pull-watch';
 import { SerialByKey } from './serial-by-key';
 import { imagePresent } from './engine-images';
-import { credentialsFor, decodeRegistryAuth, encodeRegistryAuth, type CredentialSource } from './registry-credentials';
+import { decodeRegistryAuth, encodeRegistryAuth } from './registry-credentials';
 import type { CredentialLookup } from './remembered-credentials';
 import { PullSecrets, redactTarget } from '../log/redact';
 
@@ -42,11 +42,11 @@ export interface PullCaches {
   watchPull(registry: string): Promise<CachePullWatch>;
 }
 
-export interface PullRewriteOptions extends CredentialSource {
+export interface PullRewriteOptions {
   config: () => Config;
   caches?: PullCaches;
-  /** The user's credentials per host (the engine keeps them between pulls); read afresh each time unless given. */
-  credentials?: CredentialLookup;
+  /** The user's credentials per host, for mirrors (rememberedCredentials). */
+  credentials: CredentialLookup;
 }
 
 /** What a pull asks for, read as the engine reads it (image_routes.go postImagesCreate). */
@@ -494,7 +494,7 @@ async function candidateHeaders(head: RequestHead, candidate: PlannedCandidate, 
     if (auth) headers['X-Registry-Auth'] = auth;
   } else if (candidate.ref && candidate.cache === undefined) {
     // A local cache asks for no login (its upstream's is its own): nothing to look up, no credential helper to run.
-    const creds = await (opts.credentials ? opts.credentials(candidate.ref.domain) : credentialsFor(candidate.ref.domain, opts));
+    const creds = await opts.credentials(candidate.ref.domain);
     if (creds) {
       headers['X-Registry-Auth'] = encodeRegistryAuth(creds);
       secrets.add(creds, headers['X-Registry-Auth']);
